@@ -1,0 +1,106 @@
+"""YAML in, with line numbers kept, so every validation error can name file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys: a silently dropped key loses a user's data."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file and its node tree, to turn a data path into a line number."""
+
+    path: Path
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        """1-based line of the deepest node reachable along `loc` (a pydantic error location)."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                match = next(
+                    (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+                    None,
+                )
+                if match is None:
+                    key = next(
+                        (k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+                        None,
+                    )
+                    return key.start_mark.line + 1 if key is not None else line
+                node = match
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if part >= len(node.value):
+                    return line
+                node = node.value[part]
+            else:
+                return line
+            line = node.start_mark.line + 1
+        return line
+
+    def error(self, loc: Sequence[str | int], message: str) -> InputError:
+        return InputError(self.path, message, self.line_of(loc))
+
+
+def load_yaml(path: Path) -> YamlDocument:
+    """Parse one YAML file; a syntax error becomes an InputError with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read file: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(path, f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"invalid YAML: {exc}") from None
+    return YamlDocument(path=path, data=data, root=root)
+
+
+def validate(document: YamlDocument, model: type[M], loc_prefix: Sequence[str | int] = ()) -> M:
+    """Validate a document (or the part at loc_prefix) into a strict pydantic model.
+
+    The first error becomes an InputError naming the file and the line of the offending value.
+    """
+    data: Any = document.data
+    for part in loc_prefix:
+        data = data[part]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [*loc_prefix, *first["loc"]]
+        field = ".".join(str(p) for p in first["loc"]) or "document"
+        raise document.error(loc, f"{field}: {first['msg']}") from None
