@@ -30,11 +30,11 @@ from engine.letters.model import (
 from engine.letters.text import (
     CREDENTIAL_RE,
     HEADER_FIELD_RE,
-    INTRO_END_RE,
     KNOWN_DECISIONS,
     LABEL_RE,
     SECTION_TITLE_RE,
     decision_of,
+    is_intro_end,
     normalize,
     read_letter_text,
 )
@@ -280,7 +280,7 @@ def _parse_summary(
     if drafts:
         end = min(end, lines.index(drafts[0].heading_line))
     body = lines[first:end]
-    if body and (_SUMMARY_INTRO_RE.match(body[0].text) or INTRO_END_RE.search(body[0].text)):
+    if body and (_SUMMARY_INTRO_RE.match(body[0].text) or is_intro_end(body[0].text)):
         body = body[1:]
     if not body:
         return None

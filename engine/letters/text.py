@@ -61,11 +61,22 @@ UR_FORM_CONTINUATION_RE = re.compile(
 )
 # Every IMR rationale ends on a medical-necessity conclusion; no item heading says it.
 RATIONALE_CONCLUSION_RE = re.compile(r"medically\s+necessary", re.IGNORECASE)
-SENTENCE_END_RE = re.compile(r"[.?!][\"'”’)\]]*$")
+_CLOSERS = "\"'”’)]"
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether text ends with a full stop, question or exclamation mark (closing quotes allowed)."""
+    return text.rstrip(_CLOSERS)[-1:] in (".", "?", "!")
+
+
+def is_intro_end(text: str) -> bool:
+    return text.endswith(":") and INTRO_END_RE.search(text) is not None
 
 
 def decision_of(line: str) -> str | None:
     """The decision word ending a candidate heading line, if the line has that shape."""
+    if ":" not in line:
+        return None
     match = DECISION_TAIL_RE.search(line)
     return match.group("word") if match else None
 
@@ -143,10 +154,26 @@ _CHAR_FIXES = str.maketrans(
     }
 )
 _OTHER_CONTROLS_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CHARS_TO_FIX_RE = re.compile("[" + "".join(chr(code) for code in _CHAR_FIXES) + "]")
 _SPACES_RE = re.compile(r" {2,}")
-_PAGE_LABEL_RE = re.compile(r"^page\s*\d{1,3}(?:\s*of\s*\d{1,3})?$", re.IGNORECASE)
-_BARE_PAGE_NUMBER_RE = re.compile(r"^(?:-\s*\d{1,3}\s*-|\d{1,3}|\d{1,3}\s+of\s+\d{1,3})$")
-_CASE_NUMBER_LINE_RE = re.compile(r"^(?:Case\s+(?:Number|No\.?|#)\s*:?\s*)?[A-Z]{2}\d{2}-\d{5,8}$")
+_FURNITURE_RE = re.compile(
+    r"^(?:(?P<page_label>(?i:page)\s*\d{1,3}(?:\s*(?i:of)\s*\d{1,3})?)"
+    r"|(?P<page_number>-\s*\d{1,3}\s*-|\d{1,3}|\d{1,3}\s+of\s+\d{1,3})"
+    r"|(?P<case_number>(?:Case\s+(?:Number|No\.?|#)\s*:?\s*)?[A-Z]{2}\d{2}-\d{5,8}))$"
+)
+# One match per line instead of four: which kind of structural line, if any, a line is.
+_STRUCTURE_RE = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern.pattern.removeprefix('^')})"
+        for name, pattern in (
+            ("title", SECTION_TITLE_RE),
+            ("header", HEADER_FIELD_RE),
+            ("credential", CREDENTIAL_RE),
+            ("label", LABEL_RE),
+        )
+    ),
+    re.IGNORECASE,
+)
 _DIGITS_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _HYPHENATED_RE = re.compile(r"([A-Za-z]+)\ufffe\n?([A-Za-z]+)")
@@ -181,7 +208,7 @@ class _Line:
 def normalize(raw: str) -> str:
     """The canonical text of a letter: one paragraph or structural line per line."""
     text = _clean_characters(raw)
-    words: _LetterWords = _LetterWords(text)
+    words = _LetterWords(text)
     if _LINE_END_HYPHEN in text:
         text = _HYPHENATED_RE.sub(lambda m: words.join(m.group(1), m.group(2)), text)
         text = text.replace(_LINE_END_HYPHEN, "-")
@@ -194,7 +221,9 @@ def normalize(raw: str) -> str:
 
 
 def _clean_characters(raw: str) -> str:
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_CHAR_FIXES)
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if _CHARS_TO_FIX_RE.search(text):
+        text = text.translate(_CHAR_FIXES)
     if _OTHER_CONTROLS_RE.search(text):
         text = _OTHER_CONTROLS_RE.sub("", text)
     return text
@@ -210,7 +239,7 @@ class _LetterWords:
     def join(self, left: str, right: str) -> str:
         """`left-right` unless the letter spells the word unhyphenated and never hyphenated."""
         if self._words is None:
-            self._words = {w.lower() for w in _WORD_RE.findall(self._text.replace(_LINE_END_HYPHEN, " "))}
+            self._words = set(_WORD_RE.findall(self._text.replace(_LINE_END_HYPHEN, " ").lower()))
         joined = (left + right).lower()
         hyphenated = f"{left}-{right}".lower()
         if joined in self._words and hyphenated not in self._words:
@@ -230,18 +259,20 @@ def _drop_page_furniture(pages: list[str]) -> list[str]:
         edges = {*content[:1], *content[-1:]}
         for index, line in enumerate(lines):
             stripped = line.strip()
-            if stripped:
-                if _PAGE_LABEL_RE.match(stripped):
+            furniture = _FURNITURE_RE.match(stripped) if stripped else None
+            if furniture is None:
+                if page_index > 0 and index in edges and _DIGITS_RE.sub("#", stripped) in repeated:
                     continue
+            elif furniture.lastgroup == "page_label":
+                continue
+            elif furniture.lastgroup == "page_number":
                 # Without page breaks a page number can stand anywhere; with them only at a page edge.
-                if _BARE_PAGE_NUMBER_RE.match(stripped) and (not paged or index in edges):
+                if not paged or index in edges:
                     continue
-                if _CASE_NUMBER_LINE_RE.match(stripped):
-                    if seen_case_number:
-                        continue
-                    seen_case_number = True
-                elif page_index > 0 and index in edges and _DIGITS_RE.sub("#", stripped) in repeated:
-                    continue
+            elif seen_case_number:
+                continue
+            else:
+                seen_case_number = True
             out.append(line)
     return out
 
@@ -257,17 +288,8 @@ def _repeated_edge_lines(page_lines: list[list[str]]) -> set[str]:
     return {
         key
         for key, count in counts.items()
-        if count >= 2 and not _is_structural(key) and decision_of(key) is None
+        if count >= 2 and _STRUCTURE_RE.match(key) is None and decision_of(key) is None
     }
-
-
-def _is_structural(line: str) -> bool:
-    return bool(
-        SECTION_TITLE_RE.match(line)
-        or HEADER_FIELD_RE.match(line)
-        or CREDENTIAL_RE.match(line)
-        or LABEL_RE.match(line)
-    )
 
 
 def _logical_lines(physical: list[str]) -> list[_Line]:
@@ -301,7 +323,7 @@ def _logical_lines(physical: list[str]) -> list[_Line]:
             is_break = False
         lines.append(
             _Line(
-                text=_SPACES_RE.sub(" ", stripped),
+                text=_SPACES_RE.sub(" ", stripped) if "  " in stripped else stripped,
                 trailing_blank=line != line.rstrip(),
                 break_before=is_break and bool(lines),
             )
@@ -311,29 +333,34 @@ def _logical_lines(physical: list[str]) -> list[_Line]:
 
 
 def _continues_sentence(previous: str, line: str) -> bool:
-    return line[0].islower() and not SENTENCE_END_RE.search(previous) and not previous.endswith(":")
+    return line[0].islower() and not ends_sentence(previous) and not previous.endswith(":")
 
 
 def _classify(lines: list[_Line]) -> None:
     in_guideline = False
     for index, line in enumerate(lines):
-        text = line.text
-        if SECTION_TITLE_RE.match(text):
-            line.kind = _Kind.TITLE
-            in_guideline = False
-        elif HEADER_FIELD_RE.match(text):
-            line.kind = _Kind.HEADER
-        elif CREDENTIAL_RE.match(text):
-            line.kind = _Kind.CREDENTIAL
-        elif label := LABEL_RE.match(text):
-            in_guideline = label.group("rationale") is None
-            line.kind = _Kind.RATIONALE if not in_guideline else _Kind.GUIDELINE
-        elif in_guideline and not (decision_of(text) and _next_is_claims_label(lines, index)):
+        structure = _STRUCTURE_RE.match(line.text)
+        if structure is not None:
+            line.kind, in_guideline = _structural_kind(structure, in_guideline)
+        elif in_guideline and not (decision_of(line.text) and _next_is_claims_label(lines, index)):
             # Continuation lines of a guideline line ("Section(s): Special Studies.") end in a colon
             # phrase too; only a line followed by the next item's first guideline line can be a heading.
             line.kind = _Kind.GUIDELINE
         else:
             in_guideline = False
+
+
+def _structural_kind(structure: re.Match[str], in_guideline: bool) -> tuple[_Kind, bool]:
+    """The kind of a structural line, and whether a guideline line continues after it."""
+    if structure.group("title"):
+        return _Kind.TITLE, False
+    if structure.group("header"):
+        return _Kind.HEADER, in_guideline
+    if structure.group("credential"):
+        return _Kind.CREDENTIAL, in_guideline
+    if structure.group("rationale"):
+        return _Kind.RATIONALE, False
+    return _Kind.GUIDELINE, True
 
 
 def _next_is_claims_label(lines: list[_Line], index: int) -> bool:
@@ -398,7 +425,7 @@ def _walk_back(lines: list[_Line], start: int, ends: set[int], limit: int, stop_
         previous = lines[first - 1]
         if lines[first].break_before or previous.kind is not _Kind.PLAIN or (first - 1) in ends:
             break
-        if INTRO_END_RE.search(previous.text) or RATIONALE_CONCLUSION_RE.search(previous.text):
+        if is_intro_end(previous.text) or RATIONALE_CONCLUSION_RE.search(previous.text):
             break
         if stop_at_sentence_end and _ends_sentence(previous):
             break
@@ -408,7 +435,7 @@ def _walk_back(lines: list[_Line], start: int, ends: set[int], limit: int, stop_
 
 def _ends_sentence(line: _Line) -> bool:
     # In pdfium text a soft-wrapped line keeps its trailing blank, even after a full stop.
-    return bool(SENTENCE_END_RE.search(line.text)) and not line.trailing_blank
+    return ends_sentence(line.text) and not line.trailing_blank
 
 
 def _extend_to_ur_form_start(lines: list[_Line], start: int, ends: set[int]) -> int:
@@ -418,7 +445,7 @@ def _extend_to_ur_form_start(lines: list[_Line], start: int, ends: set[int]) -> 
         previous = lines[first - 1]
         if lines[first].break_before or previous.kind is not _Kind.PLAIN or (first - 1) in ends:
             return start
-        if INTRO_END_RE.search(previous.text) or RATIONALE_CONCLUSION_RE.search(previous.text):
+        if is_intro_end(previous.text) or RATIONALE_CONCLUSION_RE.search(previous.text):
             return start
         first -= 1
         if UR_FORM_START_RE.search(previous.text):
@@ -458,16 +485,14 @@ def _hard_end_after(lines: list[_Line], index: int, heading_end: set[int]) -> bo
     if index < 0:
         return False
     previous = lines[index]
-    return index in heading_end or previous.kind is _Kind.TITLE or bool(INTRO_END_RE.search(previous.text))
+    return index in heading_end or previous.kind is _Kind.TITLE or is_intro_end(previous.text)
 
 
 def _paragraph_end_rule(lines: list[_Line]) -> Callable[[_Line], bool]:
     """How this letter marks a paragraph end that has no blank line after it."""
     trailing = sum(1 for line in lines if line.trailing_blank)
     if trailing >= _TRAILING_BLANK_SHARE * len(lines):
-        return lambda line: (
-            not line.trailing_blank and bool(SENTENCE_END_RE.search(line.text) or line.text.endswith(":"))
-        )
+        return lambda line: not line.trailing_blank and (ends_sentence(line.text) or line.text.endswith(":"))
     if any(line.break_before for line in lines):
         # Blank lines separate paragraphs here, so a line end alone never does.
         return lambda line: False
@@ -476,7 +501,7 @@ def _paragraph_end_rule(lines: list[_Line]) -> Callable[[_Line], bool]:
         # Paragraph-per-line text (this module's own output among it): every line end is a break.
         return lambda line: True
     short = _SHORT_LINE_SHARE * lengths[int(0.8 * (len(lengths) - 1))]
-    return lambda line: bool(SENTENCE_END_RE.search(line.text)) and len(line.text) < short
+    return lambda line: ends_sentence(line.text) and len(line.text) < short
 
 
 def _join(left: str, right: str, words: _LetterWords) -> str:
