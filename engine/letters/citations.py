@@ -24,6 +24,7 @@ _STATEMENT_RE = re.compile(
     r"|did\s+not\s+base\s+(?:their|its)\s+decision\s+on\s+the\s+MTUS)\.?)",
     re.IGNORECASE,
 )
+_BARE_MTUS_RE = re.compile(r"(?<!-)\bMTUS\b")
 _YEAR = r"(?:19|20)\d{2}"
 # The parts of the MTUS as the letters name them (ACOEM 2004 chapters, the later MTUS guidelines).
 # Only names with commas strictly need listing; the rest also help older letters that give no year.
@@ -205,9 +206,11 @@ class _LineParser:
         )
 
     def _unrecognised(self, piece: _Piece) -> None:
-        words = self.text[piece.start : piece.end]
-        source: CitationSource = "mtus" if re.search(r"(?<!-)\bMTUS\b", words) else "non_mtus"
-        self._add(piece, source, guideline=self.text[self._trimmed(piece).start : self._trimmed(piece).end])
+        """Text in no known statement form: kept whole as the guideline name."""
+        trimmed = self._trimmed(piece)
+        words = self.text[trimmed.start : trimmed.end]
+        source: CitationSource = "mtus" if _BARE_MTUS_RE.search(words) else "non_mtus"
+        self._add(trimmed, source, guideline=" ".join(words.split()))
 
     # -- MTUS --
 

@@ -67,6 +67,8 @@ def _describe_load_error(exc: pdfium.PdfiumError) -> str:
     message = str(exc)
     if "password" in message.lower():
         return "encrypted PDF: it needs a password to open"
+    if "security" in message.lower():
+        return "encrypted PDF with a security scheme pdfium does not support"
     if "format" in message.lower() or "file" in message.lower():
         return "damaged or truncated PDF, pdfium cannot open it"
     return f"cannot open PDF: {message}"
