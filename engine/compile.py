@@ -1,0 +1,107 @@
+"""Rule pack -> a durable_rules ruleset, given as JSON data and named by the pack's content hash.
+
+Every durable rule is anchored by equality on the item's `kind` first: an unanchored rule also
+matches the session's own state fact and can loop, and anchoring keeps each alpha node small.
+For each rule the ruleset holds:
+  applies:<RULE>          the item matches the rule's applies_to;
+  crit:<CRITERION>:met     the criterion's condition is true;
+  crit:<CRITERION>:not_met its negation (De Morgan down to the leaves) is true;
+and one catch-all `item:<kind>` per treatment kind, so every asserted fact is handled (an unhandled
+fact in a batch would strand the others' activations). "Not documented" is the remainder: neither
+met nor not_met fired, because a fact the condition needs is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.rules import AllOf, AnyOf, Condition, Leaf, Never, RulePack, negate
+
+_OPERATORS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+
+
+def _operand(leaf: Leaf, value: Any) -> Any:
+    if leaf.minus is not None:
+        return {"$sub": {"$l": value, "$r": {"$m": leaf.minus}}}
+    if leaf.plus is not None:
+        return {"$add": {"$l": value, "$r": {"$m": leaf.plus}}}
+    return value
+
+
+def _leaf_expression(leaf: Leaf) -> dict[str, Any]:
+    match leaf.op:
+        case "eq":
+            return {leaf.fact: leaf.value}
+        case "in":
+            assert isinstance(leaf.value, tuple)
+            options = [{leaf.fact: v} for v in leaf.value]
+            return options[0] if len(options) == 1 else {"$or": options}
+        case "not_in":
+            assert isinstance(leaf.value, tuple)
+            options = [{"$neq": {leaf.fact: v}} for v in leaf.value]
+            return options[0] if len(options) == 1 else {"$and": options}
+        case _:
+            return {_OPERATORS[leaf.op]: {leaf.fact: _operand(leaf, leaf.value)}}
+
+
+def expression(condition: Condition) -> dict[str, Any]:
+    """A condition as a durable_rules expression."""
+    match condition:
+        case Leaf():
+            return _leaf_expression(condition)
+        case AllOf(parts):
+            return {"$and": [expression(p) for p in parts]}
+        case AnyOf(parts):
+            return {"$or": [expression(p) for p in parts]}
+        case Never():
+            raise ValueError("'never' compiles to no expression")
+
+
+def _anchored(anchor: Leaf, rest: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"all": [{"m": {"$and": [_leaf_expression(anchor), *rest]}}]}
+
+
+def applies_name(rule_id: str, kind: str) -> str:
+    return f"applies:{rule_id}@{kind}"
+
+
+def outcome_name(criterion_id: str, outcome: str, kind: str) -> str:
+    return f"crit:{criterion_id}:{outcome}@{kind}"
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    """The ruleset as data, and its name (which carries the content hash)."""
+
+    name: str
+    ruleset: dict[str, Any]
+    kinds: frozenset[str]
+
+    def as_json(self) -> str:
+        return json.dumps(self.ruleset, sort_keys=True)
+
+
+def compile_pack(pack: RulePack, kinds: Iterable[str]) -> CompiledPack:
+    """Compile every rule of the pack; `kinds` are all treatment kinds that items may carry."""
+    ruleset: dict[str, Any] = {}
+    all_kinds = sorted(set(kinds) | {k for rule in pack.rules for k in rule.kinds})
+    for kind in all_kinds:
+        ruleset[f"item:{kind}"] = {"all": [{"m": {"kind": kind}}]}
+    for rule in pack.rules:
+        for kind in rule.kinds:
+            anchor = Leaf("kind", "eq", kind)
+            scope = [_leaf_expression(leaf) for leaf in rule.applies_to if leaf.fact != "kind"]
+            ruleset[applies_name(rule.id, kind)] = _anchored(anchor, scope)
+            for criterion in rule.criteria:
+                if isinstance(criterion.condition, Never):
+                    # not recommended: not met whenever the rule applies, and no met rule at all
+                    ruleset[outcome_name(criterion.id, "not_met", kind)] = _anchored(anchor, scope)
+                    continue
+                met = expression(criterion.condition)
+                not_met = expression(negate(criterion.condition))
+                ruleset[outcome_name(criterion.id, "met", kind)] = _anchored(anchor, [*scope, met])
+                ruleset[outcome_name(criterion.id, "not_met", kind)] = _anchored(anchor, [*scope, not_met])
+    return CompiledPack(name=f"imr-rules#{pack.version}", ruleset=ruleset, kinds=frozenset(all_kinds))

@@ -1,0 +1,387 @@
+"""Run cases through durable_rules and resolve criteria, rules and items into a trace.
+
+durable_rules decides which rules apply to an item and which criteria are met or not met; Python
+then picks the guideline editions in force, applies precedence (MTUS first, ODG where the MTUS is
+silent or where an ODG rule supplements an MTUS one), and combines criteria into rule and item
+results. The driver guards durable_rules' sharp edges: facts are strictly typed before they are
+asserted (it coerces "14" to 14), `null` keys are dropped (it treats null as present), every
+activation is drained before the session is deleted (deleting an undrained session aborts the
+process), and every session is deleted (a ruleset holds at most 1,024 live sessions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import durable_rules_engine
+
+from engine.compile import CompiledPack, applies_name, compile_pack, outcome_name
+from engine.facts import Case, Documented, Evidence, RequestedItem, StrictModel
+from engine.rules import Criterion, Rule, RulePack
+from engine.vocab import Vocabulary, load_vocabulary
+
+CriterionStatus = Literal["met", "not_met", "not_documented"]
+ItemResultKind = Literal["supported", "not_supported", "no_applicable_rule"]
+MatchStatus = Literal["reproduced", "flagged", "not_covered", "predicted"]
+# durable_rules refuses facts of 255 or more properties (its MAX_OBJECT_PROPERTIES).
+MAX_FACT_PROPERTIES = 250
+
+
+class EngineError(RuntimeError):
+    """The rules engine broke an invariant: a bug in the engine or in durable_rules, not bad input."""
+
+
+# --- facts of one item, as the rules see them ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """The values the rules read for one item, and the evidence behind each."""
+
+    item_id: str
+    values: dict[str, Any]
+    evidence: dict[str, tuple[Evidence, ...]]
+
+
+def _request_evidence(item: RequestedItem) -> tuple[Evidence, ...]:
+    return (Evidence(quote=item.text, section="request"),)
+
+
+def item_facts(
+    case: Case, item: RequestedItem, vocab: Vocabulary, extra: Mapping[str, Documented] | None = None
+) -> ItemFacts:
+    """Case findings, overlaid by the item's own facts, plus what the vocabularies say of the treatment."""
+    values: dict[str, Any] = {}
+    evidence: dict[str, tuple[Evidence, ...]] = {}
+    request = _request_evidence(item)
+    for name, value in vocab.describe_treatment(item.kind, item.subtype, item.generic).items():
+        if value is not None:
+            values[name] = value
+            evidence[name] = request
+    for layer in (case.findings, item.facts, extra or {}):
+        for name, documented in layer.items():
+            if documented is not None:
+                values[name] = documented.value
+                evidence[name] = tuple(documented.evidence)
+    return ItemFacts(item_id=item.item_id, values=values, evidence=evidence)
+
+
+def _durable_fact(facts: ItemFacts, sid: str, wanted: frozenset[str]) -> dict[str, Any]:
+    fact: dict[str, Any] = {"sid": sid, "id": facts.item_id}
+    for name, value in facts.values.items():
+        # dates and lists are never compared by rules (the loader refuses it); None means absent
+        if name in wanted and isinstance(value, bool | int | float | str):
+            fact[name] = value
+    if len(fact) > MAX_FACT_PROPERTIES:
+        raise EngineError(f"item {facts.item_id} has {len(fact)} properties; durable_rules allows 254")
+    return fact
+
+
+# --- matchers: durable_rules, and the plain-Python oracle with the same interface ------------
+
+
+class Matcher(Protocol):
+    """Which compiled rule names fire for each item (by item id)."""
+
+    def fire(self, batch: Sequence[ItemFacts]) -> dict[str, set[str]]: ...
+
+
+class DurableMatcher:
+    """The compiled pack in one durable_rules ruleset, driven through its raw C interface."""
+
+    def __init__(self, compiled: CompiledPack) -> None:
+        self.compiled = compiled
+        self.wanted: frozenset[str] = frozenset()
+        try:
+            self.handle = durable_rules_engine.create_ruleset(compiled.name, compiled.as_json())
+        except Exception as exc:  # durable_rules raises bare Exception with an error code
+            raise EngineError(f"durable_rules refused ruleset {compiled.name}: {exc}") from exc
+        self._sids = itertools.count(1)
+
+    def close(self) -> None:
+        durable_rules_engine.delete_ruleset(self.handle)
+
+    def fire(self, batch: Sequence[ItemFacts]) -> dict[str, set[str]]:
+        fired: dict[str, set[str]] = {f.item_id: set() for f in batch}
+        known = [f for f in batch if f.values.get("kind") in self.compiled.kinds]
+        if not known:
+            return fired
+        sid = str(next(self._sids))
+        facts = [_durable_fact(f, sid, self.wanted) for f in known]
+        try:
+            _, state_offset = durable_rules_engine.assert_facts(self.handle, json.dumps(facts))
+        except Exception as exc:
+            raise EngineError(f"durable_rules refused the facts of session {sid}: {exc}") from exc
+        try:
+            result = durable_rules_engine.start_action_for_state(self.handle, state_offset)
+            message = result[1] if result else None
+            while message:
+                for rule_name, bound in json.loads(message).items():
+                    fired[bound["m"]["id"]].add(rule_name)
+                message = durable_rules_engine.complete_and_start_action(self.handle, state_offset)
+        finally:
+            # only after every activation is drained: deleting earlier aborts the process
+            durable_rules_engine.delete_state(self.handle, sid)
+        return fired
+
+
+class Evaluator:
+    """Evaluates cases against a rule pack. One per process: durable_rules holds the GIL."""
+
+    def __init__(
+        self, pack: RulePack, vocab: Vocabulary | None = None, matcher: Matcher | None = None
+    ) -> None:
+        self.pack = pack
+        self.vocab = vocab or load_vocabulary()
+        if matcher is None:
+            durable = DurableMatcher(compile_pack(pack, self.vocab.kind_ids))
+            durable.wanted = pack.referenced_facts | {"kind"}
+            matcher = durable
+        self.matcher = matcher
+
+    def evaluate(self, case: Case, as_of: dt.date | None = None) -> CaseResult:
+        when, basis = edition_date(case, self.vocab, as_of)
+        index_items = [i for i in case.items if i.ancillary_to is None]
+        ancillaries = [i for i in case.items if i.ancillary_to is not None]
+        results: dict[str, ItemResult] = {}
+        batch = [item_facts(case, item, self.vocab) for item in index_items]
+        fired = self.matcher.fire(batch)
+        for item, facts in zip(index_items, batch, strict=True):
+            results[item.item_id] = resolve_item(self.pack, item, facts, fired[item.item_id], when)
+        if ancillaries:
+            batch = [
+                item_facts(case, item, self.vocab, _index_outcome(case, item, results))
+                for item in ancillaries
+            ]
+            fired = self.matcher.fire(batch)
+            for item, facts in zip(ancillaries, batch, strict=True):
+                results[item.item_id] = resolve_item(self.pack, item, facts, fired[item.item_id], when)
+        return CaseResult(
+            case_id=case.case_id,
+            source=case.source.file if case.source else None,
+            as_of=when,
+            as_of_basis=basis,
+            items=[results[item.item_id] for item in case.items],
+        )
+
+
+def _index_outcome(
+    case: Case, item: RequestedItem, results: Mapping[str, ItemResult]
+) -> dict[str, Documented]:
+    index = results.get(item.ancillary_to or "")
+    if index is None or index.result == "no_applicable_rule":
+        return {}
+    text = next(i.text for i in case.items if i.item_id == item.ancillary_to)
+    verdict = "supported" if index.result == "supported" else "not supported"
+    quote = f"Index procedure (item {index.item_id}, {text}) is {verdict} by the rules."
+    return {
+        "index_procedure_supported": Documented(
+            value=index.result == "supported", evidence=[Evidence(quote=quote, section="derived")]
+        )
+    }
+
+
+# --- which edition applies ------------------------------------------------------------------
+
+
+def edition_date(case: Case, vocab: Vocabulary, as_of: dt.date | None) -> tuple[dt.date, str]:
+    """The date that picks the guideline editions in force, and why that date.
+
+    The UR denial date, else the IMR decision date, else the start of the newest edition the letter
+    cites, else --as-of, else today.
+    """
+    if case.dates.ur_denial is not None:
+        return case.dates.ur_denial, "UR denial date"
+    if case.dates.decision is not None:
+        return case.dates.decision, "IMR decision date"
+    cited = [vocab.edition(c.edition) for item in case.items for c in item.cited if c.edition]
+    dated = [e for e in cited if e is not None and e.effective_from is not None]
+    if dated:
+        newest = max(dated, key=lambda e: e.effective_from or dt.date.min)
+        return newest.effective_from, f"cited edition {newest.id}"  # type: ignore[return-value]
+    if as_of is not None:
+        return as_of, "--as-of"
+    return dt.date.today(), "no date in the case: today"
+
+
+# --- resolution ------------------------------------------------------------------------------
+
+
+class CitationOut(StrictModel):
+    guideline: str
+    edition: str
+    section: str
+    pages: str | None
+
+
+class CriterionResult(StrictModel):
+    id: str
+    rule_id: str
+    status: CriterionStatus
+    text: str
+    citation: CitationOut
+    blocks_when_not_documented: bool
+    uncertain: str | None
+    facts: dict[str, Any]
+    missing: list[str]
+    evidence: list[str]
+    evidence_detail: list[Evidence]
+
+
+class RuleResult(StrictModel):
+    id: str
+    title: str
+    edition: str
+    topic: str
+    status: Literal["supported", "not_supported"]
+    criteria: list[str]
+
+
+class ItemResult(StrictModel):
+    item_id: str
+    text: str
+    recorded: Literal["Upheld", "Overturned"] | None
+    predicted: Literal["Upheld", "Overturned"] | None
+    status: MatchStatus
+    result: ItemResultKind
+    rule_ids: list[str]
+    rules: list[RuleResult]
+    criteria: list[CriterionResult]
+    deciding: list[str]
+
+
+class CaseResult(StrictModel):
+    case_id: str
+    source: str | None
+    as_of: dt.date
+    as_of_basis: str
+    items: list[ItemResult]
+
+
+def _criterion_status(criterion: Criterion, kind: str, fired: set[str], facts: ItemFacts) -> CriterionResult:
+    met = outcome_name(criterion.id, "met", kind) in fired
+    not_met = outcome_name(criterion.id, "not_met", kind) in fired
+    missing = [f for f in criterion.facts if f not in facts.values]
+    if met and not_met:
+        raise EngineError(f"criterion {criterion.id} was both met and not met for item {facts.item_id}")
+    if not met and not not_met and not missing:
+        raise EngineError(
+            f"criterion {criterion.id} undecided for item {facts.item_id} with every fact present"
+        )
+    status: CriterionStatus = "met" if met else "not_met" if not_met else "not_documented"
+    evidence = [e for name in criterion.facts for e in facts.evidence.get(name, ())]
+    return CriterionResult(
+        id=criterion.id,
+        rule_id=criterion.rule_id,
+        status=status,
+        text=criterion.text,
+        citation=CitationOut(**criterion.citation.as_json()),  # type: ignore[arg-type]
+        blocks_when_not_documented=criterion.blocks_when_not_documented,
+        uncertain=criterion.uncertain,
+        facts={name: facts.values.get(name) for name in criterion.facts},
+        missing=missing,
+        evidence=list(dict.fromkeys(e.quote for e in evidence)),
+        evidence_detail=evidence,
+    )
+
+
+def _rule_supported(rule: Rule, results: Sequence[CriterionResult]) -> bool:
+    if rule.combine == "all":
+        return all(
+            r.status == "met" or (r.status == "not_documented" and not r.blocks_when_not_documented)
+            for r in results
+        )
+    met = sum(r.status == "met" for r in results)
+    return met >= (rule.at_least or 1)
+
+
+def choose_rules(pack: RulePack, applied: Iterable[Rule], when: dt.date) -> list[Rule]:
+    """The rules that decide an item: those in force, MTUS before ODG, IMR practice always."""
+    in_force = [r for r in applied if r.in_force(when)]
+    practice = [r for r in in_force if r.authority == "imr-practice"]
+    guideline = [r for r in in_force if r.authority != "imr-practice"]
+    mtus = [r for r in guideline if r.authority == "mtus"]
+    if mtus:
+        mtus_ids = {r.id for r in mtus}
+        guideline = mtus + [r for r in guideline if r.authority != "mtus" and mtus_ids & set(r.supplements)]
+    return sorted(guideline, key=lambda r: pack.rules.index(r)) + practice
+
+
+def resolve_item(
+    pack: RulePack, item: RequestedItem, facts: ItemFacts, fired: set[str], when: dt.date
+) -> ItemResult:
+    applied = [r for r in pack.rules if item.kind in r.kinds and applies_name(r.id, item.kind) in fired]
+    chosen = choose_rules(pack, applied, when)
+    covered = any(not r.cross_cutting for r in chosen)
+    rule_results: list[RuleResult] = []
+    criteria: list[CriterionResult] = []
+    supported = True
+    for rule in chosen if covered else []:
+        results = [_criterion_status(c, item.kind, fired, facts) for c in rule.criteria]
+        ok = _rule_supported(rule, results)
+        supported &= ok
+        criteria.extend(results)
+        rule_results.append(
+            RuleResult(
+                id=rule.id,
+                title=rule.title,
+                edition=rule.edition,
+                topic=rule.topic,
+                status="supported" if ok else "not_supported",
+                criteria=[r.id for r in results],
+            )
+        )
+    result: ItemResultKind = (
+        "no_applicable_rule" if not covered else "supported" if supported else "not_supported"
+    )
+    predicted = {"supported": "Overturned", "not_supported": "Upheld"}.get(result)
+    if predicted is None:
+        status: MatchStatus = "not_covered"
+    elif item.recorded is None:
+        status = "predicted"
+    else:
+        status = "reproduced" if item.recorded == predicted else "flagged"
+    deciding = _deciding_criteria(chosen, rule_results, criteria) if covered else []
+    return ItemResult(
+        item_id=item.item_id,
+        text=item.text,
+        recorded=item.recorded,
+        predicted=predicted,  # type: ignore[arg-type]
+        status=status,
+        result=result,
+        rule_ids=[r.id for r in rule_results],
+        rules=rule_results,
+        criteria=criteria,
+        deciding=deciding,
+    )
+
+
+def _deciding_criteria(
+    rules: Sequence[Rule], rule_results: Sequence[RuleResult], criteria: Sequence[CriterionResult]
+) -> list[str]:
+    """The criteria a reviewer who decided otherwise must have read differently.
+
+    For an unsupported item, those that failed: not met, or not documented where the guideline
+    requires documentation. For a supported item, those whose missing documentation was set aside,
+    else every criterion that was met.
+    """
+    by_id = {c.id: c for c in criteria}
+    failing: list[str] = []
+    for rule, outcome in zip(rules, rule_results, strict=True):
+        if outcome.status == "supported":
+            continue
+        for cid in outcome.criteria:
+            c = by_id[cid]
+            if c.status == "not_met" or (
+                c.status == "not_documented" and (c.blocks_when_not_documented or rule.combine != "all")
+            ):
+                failing.append(cid)
+    if failing:
+        return failing
+    set_aside = [c.id for c in criteria if c.status == "not_documented"]
+    return set_aside or [c.id for c in criteria if c.status == "met"]
