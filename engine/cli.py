@@ -1,0 +1,247 @@
+"""`imr`: the command line. Thin: it parses arguments and hands over to the modules that do the work.
+
+Exit codes: 0 done; 1 the engine broke an invariant (a bug); 2 bad input, told in one line that
+names the file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from engine.errors import InputError
+from engine.evaluate import EngineError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Re-evaluate California workers' compensation IMR determinations against the guidelines they cite.",
+)
+rules_app = typer.Typer(no_args_is_help=True, help="List, show, lint and test the guideline rules.")
+app.add_typer(rules_app, name="rules")
+
+stdout = Console(soft_wrap=False)
+stderr = Console(stderr=True)
+
+T = TypeVar("T")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+AsOfOption = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Date that picks the guideline editions when a case has no UR, decision or cited date.",
+    ),
+]
+RulesOption = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", help="Rule files or folders to use instead of the bundled rules/."),
+]
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    stderr.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run a command body; bad input and engine errors end in one line, never a traceback."""
+    try:
+        return action()
+    except InputError as exc:
+        _fail(f"error: {exc.one_line()}", 2)
+    except EngineError as exc:
+        _fail(f"internal error: {exc}", 1)
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+
+
+def _pack(rules: list[Path] | None):  # type: ignore[no-untyped-def]
+    from engine.rules import load_rules
+
+    return load_rules(rules) if rules else load_rules()
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Case YAML files, IMR letters (PDF or text), or folders.")
+    ],
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+) -> None:
+    """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
+    from engine.batch import run_paths
+    from engine.report import check_json, check_table, summary_line
+
+    def body() -> int:
+        pack = _pack(rules)
+        outcomes = run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=not as_json)
+        if as_json:
+            _print_json(check_json(pack, outcomes))
+        else:
+            stdout.print(check_table(outcomes))
+            stdout.print(summary_line(outcomes) + f"  (rules {pack.version})")
+        for outcome in outcomes:
+            if outcome.error:
+                stderr.print(f"error: {outcome.error}", markup=False, highlight=False)
+        return 2 if any(o.error for o in outcomes) else 0
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command()
+def explain(
+    case: Annotated[Path, typer.Argument(help="One case YAML file or IMR letter.")],
+    item: Annotated[str | None, typer.Argument(help="Item number (default: every item).")] = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+) -> None:
+    """Every criterion of every rule that applies: status, facts, evidence quote, citation."""
+    from engine.batch import read_case
+    from engine.evaluate import Evaluator
+    from engine.report import explain as explain_case
+    from engine.report import explain_json
+
+    def body() -> None:
+        pack = _pack(rules)
+        loaded = read_case(case)
+        if item is not None and item not in {i.item_id for i in loaded.items}:
+            raise InputError(
+                case, f"no item {item!r}; items are " + ", ".join(i.item_id for i in loaded.items)
+            )
+        result = Evaluator(pack).evaluate(loaded, as_of.date() if as_of else None)
+        if as_json:
+            _print_json(explain_json(result, pack, item))
+        else:
+            for renderable in explain_case(result, pack, item):
+                stdout.print(renderable)
+
+    guarded(body)
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
+    """One line per rule: id, edition, what it applies to, number of criteria."""
+    from rich.table import Table
+
+    def body() -> None:
+        pack = _pack(rules)
+        if as_json:
+            _print_json(
+                {
+                    "rules_version": pack.content_hash,
+                    "rules": [
+                        {
+                            "id": r.id,
+                            "title": r.title,
+                            "edition": r.edition,
+                            "file": r.file,
+                            "applies_to": [leaf.describe() for leaf in r.applies_to],
+                            "criteria": [c.id for c in r.criteria],
+                        }
+                        for r in pack.rules
+                    ],
+                }
+            )
+            return
+        table = Table(title=f"{len(pack.rules)} rules, {len(pack.criteria)} criteria (rules {pack.version})")
+        for column in ("rule", "edition", "applies to", "criteria", "title"):
+            table.add_column(column)
+        for r in pack.rules:
+            table.add_row(
+                r.id,
+                r.edition,
+                " and ".join(leaf.describe() for leaf in r.applies_to),
+                str(len(r.criteria)),
+                r.title,
+            )
+        stdout.print(table)
+
+    guarded(body)
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="A rule or criterion id.")], rules: RulesOption = None
+) -> None:
+    """A rule with its criteria: text, condition, citation, what "not documented" means."""
+
+    def body() -> None:
+        pack = _pack(rules)
+        rule = pack.by_id.get(rule_id) or (
+            pack.by_id[pack.criteria[rule_id].rule_id] if rule_id in pack.criteria else None
+        )
+        if rule is None:
+            raise InputError(None, f"no rule or criterion {rule_id!r}")
+        stdout.print(f"[bold]{rule.id}[/bold]: {rule.title}  ({rule.file}:{rule.line})")
+        stdout.print(
+            f"edition {rule.edition}, in force {rule.effective_from} to {rule.effective_to or 'now'}"
+        )
+        stdout.print("applies to: " + " and ".join(leaf.describe() for leaf in rule.applies_to))
+        stdout.print(f"combine: {rule.combine}" + (f" {rule.at_least}" if rule.at_least else ""))
+        for c in rule.criteria:
+            stdout.print(f"\n  [bold]{c.id}[/bold] {c.text}")
+            stdout.print(f"    when: {c.condition.describe()}", markup=False)
+            stdout.print(f"    citation: {c.citation.describe()}", markup=False)
+            stdout.print(f"    not documented: {'blocks' if c.blocks_when_not_documented else 'set aside'}")
+            if c.uncertain:
+                stdout.print(f"    [magenta]uncertain: {c.uncertain}[/magenta]")
+
+    guarded(body)
+
+
+@rules_app.command("lint")
+def rules_lint(rules: RulesOption = None) -> None:
+    """Load every rule file strictly and compile it into durable_rules; report the first problem."""
+    from engine.compile import compile_pack
+    from engine.evaluate import DurableMatcher
+    from engine.vocab import load_vocabulary
+
+    def body() -> None:
+        pack = _pack(rules)
+        DurableMatcher(compile_pack(pack, load_vocabulary().kind_ids)).close()
+        stdout.print(f"ok: {len(pack.files)} files, {len(pack.rules)} rules, {len(pack.criteria)} criteria")
+
+    guarded(body)
+
+
+@rules_app.command("test")
+def rules_test(
+    tests: Annotated[
+        list[Path] | None, typer.Argument(help="Rule test files or folders (default tests/rules).")
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Run the YAML rule tests through durable_rules and the oracle, and check they cover every threshold."""
+    from engine.ruletests import load_rule_tests, run_rule_tests
+
+    def body() -> int:
+        pack = _pack(rules)
+        loaded = load_rule_tests(tests) if tests else load_rule_tests()
+        report = run_rule_tests(pack, loaded, check_coverage=not tests)
+        for failure in report.failures:
+            stdout.print(f"FAIL {failure}", markup=False, highlight=False)
+        stdout.print(
+            f"{report.tests - len({f.where for f in report.failures})} passed, {len(report.failures)} failed"
+        )
+        return 0 if report.ok else 1
+
+    raise typer.Exit(guarded(body))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,229 @@
+"""Results out: the `imr check` table, its JSON document, and the `imr explain` trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from engine.evaluate import CaseResult, CriterionResult, ItemResult
+from engine.facts import Case
+from engine.rules import RulePack
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """One input of a run: its evaluation, or the one-line reason it could not be read."""
+
+    path: str
+    case: Case | None = None
+    result: CaseResult | None = None
+    error: str | None = None
+
+
+STATUS_STYLE = {
+    "reproduced": "green",
+    "flagged": "bold red",
+    "not_covered": "yellow",
+    "predicted": "cyan",
+    "met": "green",
+    "not_met": "red",
+    "not_documented": "yellow",
+}
+
+
+def _styled(value: str | None) -> Text:
+    value = value or "—"
+    return Text(value, style=STATUS_STYLE.get(value, ""))
+
+
+# --- check --------------------------------------------------------------------------------------
+
+
+def check_table(outcomes: Sequence[CaseOutcome]) -> Table:
+    table = Table(title="IMR determinations re-evaluated", show_lines=False)
+    table.add_column("case")
+    table.add_column("item", overflow="fold", max_width=48)
+    table.add_column("recorded")
+    table.add_column("predicted")
+    table.add_column("status")
+    table.add_column("deciding criteria", overflow="fold", max_width=40)
+    for outcome in outcomes:
+        if outcome.result is None:
+            table.add_row(
+                outcome.path, Text(outcome.error or "", style="red"), "", "", Text("error", style="red"), ""
+            )
+            continue
+        for item in outcome.result.items:
+            table.add_row(
+                outcome.result.case_id,
+                f"{item.item_id}. {item.text}",
+                item.recorded or "—",
+                item.predicted or "—",
+                _styled(item.status),
+                ", ".join(item.deciding),
+            )
+    return table
+
+
+def summary_line(outcomes: Sequence[CaseOutcome]) -> str:
+    items = [i for o in outcomes if o.result for i in o.result.items]
+    counts = {
+        s: sum(i.status == s for i in items) for s in ("reproduced", "flagged", "not_covered", "predicted")
+    }
+    errors = sum(o.result is None for o in outcomes)
+    parts = [f"{len(items)} items"] + [f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n]
+    if errors:
+        parts.append(f"{errors} unreadable")
+    return ", ".join(parts)
+
+
+def _criterion_json(c: CriterionResult) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "status": c.status,
+        "text": c.text,
+        "citation": c.citation.model_dump(),
+        "facts": c.facts,
+        "evidence": c.evidence,
+        "missing": c.missing,
+        "uncertain": c.uncertain,
+    }
+
+
+def item_json(item: ItemResult) -> dict[str, Any]:
+    return {
+        "item_id": item.item_id,
+        "text": item.text,
+        "recorded": item.recorded,
+        "predicted": item.predicted,
+        "status": item.status,
+        "result": item.result,
+        "rule_ids": item.rule_ids,
+        "deciding": item.deciding,
+        "criteria": [_criterion_json(c) for c in item.criteria],
+    }
+
+
+def check_json(pack: RulePack, outcomes: Sequence[CaseOutcome]) -> dict[str, Any]:
+    """DESIGN.md's `imr check --json` document (other tools depend on it: extend, don't break)."""
+    cases: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        if outcome.result is None:
+            cases.append({"case_id": None, "source": outcome.path, "error": outcome.error})
+            continue
+        r = outcome.result
+        cases.append(
+            {
+                "case_id": r.case_id,
+                "source": r.source or outcome.path,
+                "as_of": r.as_of.isoformat(),
+                "as_of_basis": r.as_of_basis,
+                "items": [item_json(i) for i in r.items],
+            }
+        )
+    return {"rules_version": pack.content_hash, "cases": cases}
+
+
+# --- explain ------------------------------------------------------------------------------------
+
+
+def _banner(item: ItemResult) -> Panel:
+    headline = {
+        "reproduced": f"REPRODUCED: the rules predict {item.predicted}, as recorded",
+        "flagged": f"FLAGGED: the rules predict {item.predicted}; the reviewer decided {item.recorded}",
+        "not_covered": "NOT COVERED: no rule applies to this item; nothing is predicted",
+        "predicted": f"PREDICTED: {item.predicted} (no recorded outcome to compare)",
+    }[item.status]
+    lines = [Text(headline, style=STATUS_STYLE[item.status])]
+    if item.deciding:
+        label = (
+            "where the engine and the reviewer part ways" if item.status == "flagged" else "deciding criteria"
+        )
+        lines.append(Text(f"{label}: " + ", ".join(item.deciding)))
+    return Panel(Group(*lines), title=f"item {item.item_id}: {item.text}", title_align="left")
+
+
+def _facts_text(c: CriterionResult) -> Text:
+    text = Text()
+    for name, value in c.facts.items():
+        if text:
+            text.append("\n")
+        if value is None:
+            text.append(f"{name}: not documented", style="yellow")
+        else:
+            text.append(f"{name} = {value!r}".replace("True", "true").replace("False", "false"))
+    return text
+
+
+def _evidence_text(c: CriterionResult) -> Text:
+    text = Text()
+    for e in c.evidence_detail:
+        if text:
+            text.append("\n")
+        where = e.section + (f" @{e.span[0]}-{e.span[1]}" if e.span else "")
+        text.append(f"“{e.quote}”", style="italic")
+        text.append(f" [{where}]", style="dim")
+    return text
+
+
+def _criteria_table(item: ItemResult) -> Table:
+    table = Table(show_lines=True, expand=True)
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("what the guideline asks", ratio=3)
+    table.add_column("facts", ratio=2)
+    table.add_column("evidence", ratio=3)
+    table.add_column("citation", ratio=2)
+    for c in item.criteria:
+        status = _styled(c.status)
+        if c.status == "not_documented":
+            status.append("\n(blocks)" if c.blocks_when_not_documented else "\n(set aside)", style="dim")
+        what = Text(c.text)
+        if c.uncertain:
+            what.append(f"\nuncertain: {c.uncertain}", style="magenta")
+        citation = f"{c.citation.guideline} ({c.citation.edition}), {c.citation.section}"
+        if c.citation.pages:
+            citation += f", p.{c.citation.pages}"
+        table.add_row(c.id, status, what, _facts_text(c), _evidence_text(c), citation)
+    return table
+
+
+def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) -> list[RenderableType]:
+    header = Text()
+    header.append(f"case {result.case_id}", style="bold")
+    if result.source:
+        header.append(f"  ({result.source})", style="dim")
+    header.append(f"\nguideline editions in force on {result.as_of.isoformat()} ({result.as_of_basis})")
+    header.append(f"\nrules version {pack.content_hash[:12]}", style="dim")
+    out: list[RenderableType] = [header]
+    for item in result.items:
+        if only_item is not None and item.item_id != only_item:
+            continue
+        out.append(_banner(item))
+        for rule in item.rules:
+            editions = rule.edition
+            out.append(Text(f"rule {rule.id}: {rule.title} [{editions}] -> {rule.status.replace('_', ' ')}"))
+        if item.criteria:
+            out.append(_criteria_table(item))
+    return out
+
+
+def explain_json(result: CaseResult, pack: RulePack, only_item: str | None = None) -> dict[str, Any]:
+    return {
+        "rules_version": pack.content_hash,
+        "case_id": result.case_id,
+        "source": result.source,
+        "as_of": result.as_of.isoformat(),
+        "as_of_basis": result.as_of_basis,
+        "items": [
+            {**item_json(i), "rules": [r.model_dump() for r in i.rules]}
+            for i in result.items
+            if only_item is None or i.item_id == only_item
+        ],
+    }
