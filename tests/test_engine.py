@@ -1,0 +1,250 @@
+"""The durable_rules path: its pitfalls guarded, and agreement with the plain-Python oracle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.compile import compile_pack
+from engine.errors import InputError
+from engine.evaluate import DurableMatcher, Evaluator
+from engine.facts import Case, Documented, Evidence, RequestedItem, load_fact_vocabulary
+from engine.oracle import OracleMatcher
+from engine.paths import PROJECT_ROOT
+from engine.rules import RulePack, load_rules
+from engine.vocab import load_vocabulary
+
+EVIDENCE = [Evidence(quote="test", section="summary")]
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rules()
+
+
+def _documented(value: object) -> Documented:
+    return Documented(value=value, evidence=EVIDENCE)  # type: ignore[arg-type]
+
+
+def _case(case_id: str, items: list[tuple[str, str | None, dict[str, object]]]) -> Case:
+    return Case(
+        case_id=case_id,
+        items=[
+            RequestedItem(
+                item_id=str(i + 1),
+                text=f"{kind} {generic or ''}",
+                kind=kind,
+                generic=generic,
+                facts={k: _documented(v) for k, v in facts.items()},
+            )
+            for i, (kind, generic, facts) in enumerate(items)
+        ],
+    )
+
+
+def test_every_compiled_rule_is_anchored_on_kind(pack: RulePack) -> None:
+    # An unanchored rule also matches the session's own state fact: an endless action loop.
+    ruleset = compile_pack(pack, load_vocabulary().kind_ids).ruleset
+    for name, rule in ruleset.items():
+        (pattern,) = rule["all"]
+        expression = pattern["m"]
+        first = expression["$and"][0] if "$and" in expression else expression
+        assert set(first) == {"kind"}, name
+
+
+def test_a_rule_without_kind_is_a_load_error(tmp_path: Path) -> None:
+    folder = tmp_path / "rules" / "mtus-cpmtg-2009"
+    folder.mkdir(parents=True)
+    (folder / "x.yaml").write_text(
+        textwrap.dedent(
+            """\
+            edition: mtus-cpmtg-2009
+            topic: test
+            rules:
+              - id: T-1
+                title: no anchor
+                applies_to: {drug_class: opioid}
+                criteria:
+                  - id: T-1-01
+                    text: t
+                    when: {fact: pain_relief, eq: true}
+                    citation: {section: s, pages: "1"}
+            """
+        )
+    )
+    with pytest.raises(InputError) as error:
+        load_rules([folder], root=tmp_path / "rules")
+    assert "x.yaml:6" in str(error.value) and "kind" in str(error.value)
+
+
+def test_no_fact_leaks_from_one_case_into_the_next(pack: RulePack) -> None:
+    evaluator = Evaluator(pack)
+    documented = _case("a", [("medication", "cyclobenzaprine", {"weeks_of_use": 2, "acute_exacerbation": True})])
+    bare = _case("b", [("medication", "cyclobenzaprine", {})])
+    evaluator.evaluate(documented)
+    after = evaluator.evaluate(bare)
+    fresh = Evaluator(pack).evaluate(bare)
+    assert [c.status for c in after.items[0].criteria] == [c.status for c in fresh.items[0].criteria]
+    assert {c.status for c in after.items[0].criteria} == {"not_documented"} | (
+        {"met"} if any(c.status == "met" for c in fresh.items[0].criteria) else set()
+    )
+
+
+def test_null_is_not_documented_and_strings_are_not_numbers(pack: RulePack, tmp_path: Path) -> None:
+    case_file = tmp_path / "case.yaml"
+    case_file.write_text(
+        textwrap.dedent(
+            """\
+            case_id: t
+            items:
+              - item_id: "1"
+                text: Flexeril 10mg #60
+                kind: medication
+                generic: cyclobenzaprine
+                facts:
+                  weeks_of_use: {value: "14", evidence: [{quote: q, section: summary}]}
+            """
+        )
+    )
+    from engine.facts import load_case
+
+    with pytest.raises(InputError) as error:
+        load_case(case_file)
+    assert "case.yaml:8" in str(error.value) and "expects number" in str(error.value)
+    case_file.write_text(case_file.read_text().replace('{value: "14", evidence: [{quote: q, section: summary}]}', "null"))
+    result = Evaluator(pack).evaluate(load_case(case_file))
+    mr01 = next(c for c in result.items[0].criteria if c.id == "CPMTG2009-MR-01")
+    assert mr01.status == "not_documented" and mr01.missing == ["weeks_of_use"]
+
+
+def test_ten_thousand_cases_in_one_process_stay_within_the_session_cap() -> None:
+    # Run in a child process: a durable_rules abort (SIGABRT) must fail this test, not kill pytest.
+    script = textwrap.dedent(
+        """
+        import random, resource
+        from engine.evaluate import Evaluator
+        from engine.facts import Case, Documented, Evidence, RequestedItem
+        from engine.rules import load_rules
+        ev = Evaluator(load_rules())
+        evidence = [Evidence(quote="q", section="summary")]
+        rng = random.Random(7)
+        kinds = [("medication", "hydrocodone/acetaminophen"), ("medication", "cyclobenzaprine"),
+                 ("physical_therapy", None), ("medication", "zolpidem")]
+        names = ["weeks_of_use", "pain_relief", "functional_improvement", "prior_course",
+                 "visits_requested", "prior_visits", "acute_exacerbation"]
+        def value(name):
+            return rng.random() < 0.5 if name in ("pain_relief", "functional_improvement",
+                "prior_course", "acute_exacerbation") else rng.randint(0, 20)
+        start = None
+        for n in range(10000):
+            items = []
+            for i, (kind, generic) in enumerate(rng.sample(kinds, 3)):
+                facts = {k: Documented(value=value(k), evidence=evidence) for k in names if rng.random() < 0.6}
+                items.append(RequestedItem(item_id=str(i), text="t", kind=kind, generic=generic, facts=facts))
+            ev.evaluate(Case(case_id=str(n), items=items))
+            if n == 1000:
+                start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        end = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(start, end)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    start, end = map(int, done.stdout.split())
+    assert end - start < 20_000, f"RSS grew {end - start} KB over 9,000 cases: sessions are leaking"
+
+
+def test_a_ruleset_durable_rules_refuses_is_reported_not_crashed(pack: RulePack) -> None:
+    from engine.compile import CompiledPack
+    from engine.evaluate import EngineError
+
+    broken = CompiledPack(name="broken", ruleset={"r": {"all": [{"m": {"$nonsense": {"x": 1}}}]}}, kinds=frozenset())
+    with pytest.raises(EngineError):
+        DurableMatcher(broken)
+
+
+# --- differential: durable_rules against the oracle on random facts --------------------------
+
+
+def _fact_strategy(name: str) -> st.SearchStrategy[object]:
+    spec = load_fact_vocabulary().specs[name]
+    match spec.type:
+        case "boolean":
+            return st.booleans()
+        case "integer":
+            return st.integers(min_value=0, max_value=40)
+        case "number":
+            return st.one_of(st.integers(0, 400).map(float), st.floats(0, 400, allow_nan=False))
+        case "enum":
+            return st.sampled_from(spec.values or ())
+    return st.nothing()
+
+
+def _comparable_facts(pack: RulePack) -> list[str]:
+    specs = load_fact_vocabulary().specs
+    from engine.facts import TREATMENT_DESCRIPTORS
+
+    return sorted(
+        n
+        for n in pack.referenced_facts
+        if n not in TREATMENT_DESCRIPTORS and specs[n].type in ("boolean", "integer", "number", "enum")
+    )
+
+
+@st.composite
+def random_items(draw: st.DrawFn, pack: RulePack) -> list[RequestedItem]:
+    vocab = load_vocabulary()
+    treatments = sorted(
+        {(leaf_kind, rule.applies_to) for rule in pack.rules for leaf_kind in rule.kinds}, key=repr
+    )
+    items = []
+    for i in range(draw(st.integers(1, 3))):
+        kind, applies_to = draw(st.sampled_from(treatments))
+        generic = None
+        if kind == "medication":
+            generic = draw(st.sampled_from(vocab.generics_for(applies_to)))
+        names = draw(st.lists(st.sampled_from(_comparable_facts(pack)), unique=True, max_size=12))
+        facts = {n: _documented(draw(_fact_strategy(n))) for n in names}
+        items.append(RequestedItem(item_id=str(i + 1), text="t", kind=kind, generic=generic, facts=facts))
+    return items
+
+
+_PACK = None
+
+
+def _shared_pack() -> RulePack:
+    global _PACK
+    if _PACK is None:
+        _PACK = load_rules()
+    return _PACK
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_durable_rules_and_the_oracle_agree_on_random_facts(data: st.DataObject) -> None:
+    pack = _shared_pack()
+    items = data.draw(random_items(pack))
+    case = Case(case_id="random", items=items)
+    when = dt.date(2015, 1, 1)
+    durable = _evaluators(pack)[0].evaluate(case, when)
+    oracle = _evaluators(pack)[1].evaluate(case, when)
+    assert json.dumps(durable.model_dump(mode="json")) == json.dumps(oracle.model_dump(mode="json"))
+
+
+_EVALUATORS: dict[int, tuple[Evaluator, Evaluator]] = {}
+
+
+def _evaluators(pack: RulePack) -> tuple[Evaluator, Evaluator]:
+    if id(pack) not in _EVALUATORS:
+        _EVALUATORS[id(pack)] = (Evaluator(pack), Evaluator(pack, matcher=OracleMatcher(pack)))
+    return _EVALUATORS[id(pack)]
