@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -374,6 +374,36 @@ REQUIRED_KINDS = frozenset(
 
 # --- the vocabulary -----------------------------------------------------------------------------
 
+_DRUG_DESCRIPTORS = frozenset({"generic", "drug_class", "route", "sedating"})
+
+
+class DescriptorCondition(Protocol):
+    """A rule's `fact <op> value` test, as far as the vocabulary reads it."""
+
+    @property
+    def fact(self) -> str: ...
+
+    @property
+    def op(self) -> str: ...
+
+    @property
+    def value(self) -> object: ...
+
+
+def _meets(actual: object, condition: DescriptorCondition) -> bool:
+    wanted = condition.value
+    match condition.op:
+        case "eq":
+            return actual == wanted
+        case "ne":
+            return actual != wanted
+        case "in":
+            return isinstance(wanted, tuple | list) and actual in wanted
+        case "not_in":
+            return isinstance(wanted, tuple | list) and actual not in wanted
+    return False
+
+
 _CITATION_LEADS: tuple[tuple[str, ...], ...] = (
     ("decision", "based", "on"),
     ("non", "citation"),
@@ -549,8 +579,41 @@ class Vocabulary:
 
     # treatments and regions
 
+    @property
+    def kind_ids(self) -> tuple[str, ...]:
+        return tuple(self.kinds)
+
     def kind(self, kind_id: str) -> TreatmentKind | None:
         return self.kinds.get(kind_id)
+
+    def describe_treatment(
+        self, kind: str, subtype: str | None, generic: str | None
+    ) -> dict[str, str | bool | None]:
+        """The treatment descriptors rules may test, read off the vocabularies (None: not known).
+
+        The route is the drug's usual one; a request's own route ("Voltaren gel") is the item's.
+        """
+        drug = self.drugs.get(generic) if generic is not None else None
+        return {
+            "kind": kind,
+            "subtype": subtype,
+            "generic": generic,
+            "drug_class": drug.drug_class if drug else None,
+            "route": drug.route if drug else None,
+            "sedating": drug.sedating if drug else None,
+        }
+
+    def generics_for(self, conditions: Iterable[DescriptorCondition]) -> list[str]:
+        """Generics whose descriptors meet every eq/ne/in/not_in condition on a drug descriptor."""
+        drug_conditions = [c for c in conditions if c.fact in _DRUG_DESCRIPTORS]
+        return [
+            drug.generic
+            for drug in self.drugs.values()
+            if all(
+                _meets(self.describe_treatment("medication", None, drug.generic)[c.fact], c)
+                for c in drug_conditions
+            )
+        ]
 
     def region(self, region_id: str) -> BodyRegion | None:
         return self.regions.get(region_id)

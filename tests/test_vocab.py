@@ -8,6 +8,7 @@ import re
 import shutil
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pypdfium2 as pdfium
 import pytest
@@ -564,3 +565,35 @@ def test_a_broken_vocabulary_file_is_reported_by_file_and_line(
     assert error.path == str(directory / file)
     assert message in error.message
     assert error.line is not None and abs(error.line - line) <= 2, (error.line, line)
+
+
+class _Condition(NamedTuple):
+    fact: str
+    op: str
+    value: object
+
+
+def test_treatment_descriptors_for_rules(vocab: Vocabulary) -> None:
+    assert "medication" in vocab.kind_ids and len(vocab.kind_ids) == len(vocab.kinds)
+    assert vocab.describe_treatment("medication", None, "carisoprodol") == {
+        "kind": "medication",
+        "subtype": None,
+        "generic": "carisoprodol",
+        "drug_class": "muscle_relaxant",
+        "route": "oral",
+        "sedating": True,
+    }
+    assert vocab.describe_treatment("imaging", "mri", None)["drug_class"] is None
+    relaxants = vocab.generics_for(
+        [_Condition("kind", "eq", "medication"), _Condition("drug_class", "eq", "muscle_relaxant")]
+    )
+    assert {"cyclobenzaprine", "tizanidine", "carisoprodol", "baclofen"} <= set(relaxants)
+    assert all(vocab.drugs[g].drug_class == "muscle_relaxant" for g in relaxants)
+    non_sedating = vocab.generics_for(
+        [_Condition("drug_class", "eq", "muscle_relaxant"), _Condition("sedating", "ne", True)]
+    )
+    assert non_sedating == ["metaxalone"]
+    assert vocab.generics_for([_Condition("generic", "in", ("zolpidem", "eszopiclone"))]) == [
+        "zolpidem",
+        "eszopiclone",
+    ]
