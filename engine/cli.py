@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,11 @@ def guarded(action: Callable[[], T]) -> T:
         _fail(f"error: {exc.one_line()}", 2)
     except EngineError as exc:
         _fail(f"internal error: {exc}", 1)
+    except Exception as exc:
+        # a bug, not bad input: one line for the user; IMR_DEBUG=1 shows the traceback
+        if os.environ.get("IMR_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set IMR_DEBUG=1 for the traceback)", 1)
 
 
 def _print_json(document: Any) -> None:

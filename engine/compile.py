@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rules import AllOf, AnyOf, Condition, Leaf, Never, RulePack, negate
+from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, RulePack, negate
 
 _OPERATORS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
@@ -44,7 +44,13 @@ def _leaf_expression(leaf: Leaf) -> dict[str, Any]:
             options = [{"$neq": {leaf.fact: v}} for v in leaf.value]
             return options[0] if len(options) == 1 else {"$and": options}
         case _:
-            return {_OPERATORS[leaf.op]: {leaf.fact: _operand(leaf, leaf.value)}}
+            comparison = {_OPERATORS[leaf.op]: {leaf.fact: _operand(leaf, leaf.value)}}
+            offset = leaf.minus or leaf.plus
+            if offset is None:
+                return comparison
+            # durable_rules evaluates `$m` arithmetic on an absent field as if it were present
+            # (both a comparison and its negation match), so require the field explicitly.
+            return {"$and": [{"$ex": {offset: 1}}, comparison]}
 
 
 def expression(condition: Condition) -> dict[str, Any]:
@@ -56,6 +62,15 @@ def expression(condition: Condition) -> dict[str, Any]:
             return {"$and": [expression(p) for p in parts]}
         case AnyOf(parts):
             return {"$or": [expression(p) for p in parts]}
+        case FirstDocumented(parts):
+            # part i decides when every fact of the parts before it is absent and its own are present
+            options = []
+            for i, part in enumerate(parts):
+                absent = [{"$nex": {name: 1}} for earlier in parts[:i] for name in earlier.facts]
+                options.append(
+                    {"$and": [*absent, _leaf_expression(part)]} if absent else _leaf_expression(part)
+                )
+            return {"$or": options}
         case Never():
             raise ValueError("'never' compiles to no expression")
 

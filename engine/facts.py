@@ -292,9 +292,9 @@ def check_case(
                     )
                 )
                 continue
-            problem = vocabulary.problem(name, documented.value, at_case_level=False) or treatments.value_problem(
-                name, documented.value
-            )
+            problem = vocabulary.problem(
+                name, documented.value, at_case_level=False
+            ) or treatments.value_problem(name, documented.value)
             if problem:
                 loc = (
                     ("items", i, "facts", name, "value")

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.compile import applies_name, outcome_name
 from engine.evaluate import ItemFacts
-from engine.rules import AllOf, AnyOf, Condition, Leaf, Never, RulePack
+from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, RulePack
 
 
 def _leaf_truth(leaf: Leaf, values: dict[str, Any]) -> bool | None:
@@ -59,6 +59,11 @@ def truth(condition: Condition, values: dict[str, Any]) -> bool | None:
             if True in results:
                 return True
             return None if None in results else False
+        case FirstDocumented(parts):
+            for part in parts:
+                if all(name in values for name in part.facts):
+                    return _leaf_truth(part, values)
+            return None
         case Never():
             return False
 

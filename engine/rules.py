@@ -89,6 +89,20 @@ class AnyOf:
 
 
 @dataclass(frozen=True)
+class FirstDocumented:
+    """The first part whose facts are all documented decides; when none is, the result is unknown.
+
+    For a fact recorded in more than one way: a number of weeks where the record gives one, else
+    whether the record calls the use long-term.
+    """
+
+    parts: tuple[Leaf, ...]
+
+    def describe(self) -> str:
+        return "(first documented of: " + "; ".join(p.describe() for p in self.parts) + ")"
+
+
+@dataclass(frozen=True)
 class Never:
     """The guideline does not recommend the treatment at all: the criterion is never met."""
 
@@ -96,7 +110,7 @@ class Never:
         return "never (not recommended)"
 
 
-Condition = Leaf | AllOf | AnyOf | Never
+Condition = Leaf | AllOf | AnyOf | FirstDocumented | Never
 
 
 def negate(condition: Condition) -> Condition:
@@ -107,13 +121,19 @@ def negate(condition: Condition) -> Condition:
     """
     match condition:
         case Leaf():
-            return Leaf(
-                condition.fact, NEGATED[condition.op], condition.value, condition.minus, condition.plus
-            )
+            return _negated_leaf(condition)
         case AllOf(parts):
             return AnyOf(tuple(negate(p) for p in parts))
         case AnyOf(parts):
             return AllOf(tuple(negate(p) for p in parts))
+        case FirstDocumented(parts):
+            return FirstDocumented(tuple(_negated_leaf(p) for p in parts))
+        case Never():
+            raise ValueError("'never' has no compiled negation: its not_met rule is the rule's scope")
+
+
+def _negated_leaf(leaf: Leaf) -> Leaf:
+    return Leaf(leaf.fact, NEGATED[leaf.op], leaf.value, leaf.minus, leaf.plus)
 
 
 def condition_facts(condition: Condition) -> tuple[str, ...]:
@@ -123,7 +143,7 @@ def condition_facts(condition: Condition) -> tuple[str, ...]:
     def walk(c: Condition) -> None:
         if isinstance(c, Leaf):
             names.update(dict.fromkeys(c.facts))
-        elif isinstance(c, AllOf | AnyOf):
+        elif isinstance(c, AllOf | AnyOf | FirstDocumented):
             for part in c.parts:
                 walk(part)
 
@@ -293,6 +313,20 @@ class _Loader:
             raise doc.error(
                 loc, "a condition is a mapping: {fact: NAME, <op>: VALUE}, {all: [...]} or {any: [...]}"
             )
+        if "first_documented" in raw:
+            parts = raw["first_documented"]
+            if len(raw) != 1 or not isinstance(parts, list) or len(parts) < 2:
+                raise doc.error(
+                    loc, "'first_documented' stands alone with a list of at least two comparisons"
+                )
+            leaves = []
+            for i, part in enumerate(parts):
+                if not isinstance(part, dict) or "fact" not in part:
+                    raise doc.error(
+                        (*loc, "first_documented", i), "'first_documented' takes plain comparisons"
+                    )
+                leaves.append(self.leaf(doc, part, (*loc, "first_documented", i)))
+            return FirstDocumented(tuple(leaves))
         if "all" in raw or "any" in raw:
             (key,) = raw.keys() if len(raw) == 1 else (None,)
             if key not in ("all", "any"):

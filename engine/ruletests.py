@@ -21,7 +21,7 @@ from engine.evaluate import CriterionStatus, Evaluator, ItemResultKind
 from engine.facts import Case, CaseDates, Documented, Evidence, RequestedItem, StrictModel
 from engine.oracle import OracleMatcher, _leaf_truth
 from engine.paths import PROJECT_ROOT, RULES_DIR
-from engine.rules import AllOf, AnyOf, Condition, Leaf, Never, RulePack
+from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, RulePack
 from engine.yamlio import YamlDocument, load_yaml, validate
 
 RULE_TESTS_DIR = PROJECT_ROOT / "tests" / "rules"
@@ -165,7 +165,7 @@ def run_test(test: RuleTest, evaluators: Sequence[tuple[str, Evaluator]]) -> lis
 def _leaves(condition: Condition) -> Iterable[Leaf]:
     if isinstance(condition, Leaf):
         yield condition
-    elif isinstance(condition, AllOf | AnyOf):
+    elif isinstance(condition, AllOf | AnyOf | FirstDocumented):
         for part in condition.parts:
             yield from _leaves(part)
 
