@@ -43,6 +43,12 @@ def _leaf_expression(leaf: Leaf) -> dict[str, Any]:
             assert isinstance(leaf.value, tuple)
             options = [{"$neq": {leaf.fact: v}} for v in leaf.value]
             return options[0] if len(options) == 1 else {"$and": options}
+        case "includes_any":
+            assert isinstance(leaf.value, tuple)
+            return {"$iany": {leaf.fact: {"$or": [{"$i": v} for v in leaf.value]}}}
+        case "includes_none":
+            assert isinstance(leaf.value, tuple)
+            return {"$iall": {leaf.fact: {"$and": [{"$neq": {"$i": v}} for v in leaf.value]}}}
         case _:
             comparison = {_OPERATORS[leaf.op]: {leaf.fact: _operand(leaf, leaf.value)}}
             offset = leaf.minus or leaf.plus

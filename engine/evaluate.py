@@ -59,7 +59,13 @@ def item_facts(
     values: dict[str, Any] = {}
     evidence: dict[str, tuple[Evidence, ...]] = {}
     request = _request_evidence(item)
-    for name, value in vocab.describe_treatment(item.kind, item.subtype, item.generic).items():
+    descriptors: dict[str, Any] = dict(vocab.describe_treatment(item.kind, item.subtype, item.generic))
+    drug = vocab.drug(item.generic) if item.generic else None
+    descriptors["ingredients"] = list(item.ingredients) or (list(drug.ingredients) if drug else None) or None
+    descriptors["ancillary"] = item.ancillary_to is not None
+    if item.route is not None:
+        descriptors["route"] = item.route
+    for name, value in descriptors.items():
         if value is not None:
             values[name] = value
             evidence[name] = request
@@ -71,11 +77,18 @@ def item_facts(
     return ItemFacts(item_id=item.item_id, values=values, evidence=evidence)
 
 
+def comparable_value(value: object) -> bool:
+    """What rules can test: scalars, and lists of text that are not empty (an empty list is absent)."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) for v in value)
+    return isinstance(value, bool | int | float | str)
+
+
 def _durable_fact(facts: ItemFacts, sid: str, wanted: frozenset[str]) -> dict[str, Any]:
     fact: dict[str, Any] = {"sid": sid, "id": facts.item_id}
     for name, value in facts.values.items():
-        # dates and lists are never compared by rules (the loader refuses it); None means absent
-        if name in wanted and isinstance(value, bool | int | float | str):
+        # dates are never compared by rules (the loader refuses it); None and [] mean absent
+        if name in wanted and comparable_value(value):
             fact[name] = value
     if len(fact) > MAX_FACT_PROPERTIES:
         raise EngineError(f"item {facts.item_id} has {len(fact)} properties; durable_rules allows 254")

@@ -25,7 +25,7 @@ FACTS_DIR = GUIDELINES_DIR / "facts"
 
 Section = Literal["header", "summary", "rationale", "request", "citation", "derived"]
 Outcome = Literal["Upheld", "Overturned"]
-FactType = Literal["boolean", "integer", "number", "enum", "enum_list", "date", "text"]
+FactType = Literal["boolean", "integer", "number", "enum", "enum_list", "date", "text", "text_list"]
 FactValue = bool | int | float | str | dt.date | list[str]
 
 
@@ -87,6 +87,8 @@ class FactSpec(StrictModel):
                 ok = isinstance(value, dt.date)
             case "text":
                 ok = isinstance(value, str)
+            case "text_list":
+                ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
             case "enum":
                 ok = isinstance(value, str) and value in (self.values or ())
             case "enum_list":
@@ -206,6 +208,7 @@ class RequestedItem(StrictModel):
     kind: str
     subtype: str | None = None
     generic: str | None = None
+    route: str | None = None
     ingredients: list[str] = []
     ancillary_to: str | None = None
     facts: Facts = {}
@@ -249,7 +252,9 @@ class Case(StrictModel):
 # --- loading a case file ------------------------------------------------------------------------
 
 # Facts the evaluator reads off the item's kind, subtype and generic through the vocabularies.
-TREATMENT_DESCRIPTORS = frozenset({"kind", "subtype", "generic", "drug_class", "route", "sedating"})
+TREATMENT_DESCRIPTORS = frozenset(
+    {"kind", "subtype", "generic", "drug_class", "route", "sedating", "ingredients", "ancillary"}
+)
 
 
 class TreatmentVocabulary(Protocol):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.compile import applies_name, outcome_name
-from engine.evaluate import ItemFacts
+from engine.evaluate import ItemFacts, comparable_value
 from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, RulePack
 
 
@@ -42,6 +42,10 @@ def _leaf_truth(leaf: Leaf, values: dict[str, Any]) -> bool | None:
             return actual in target
         case "not_in":
             return actual not in target
+        case "includes_any":
+            return any(v in actual for v in target)
+        case "includes_none":
+            return not any(v in actual for v in target)
 
 
 def truth(condition: Condition, values: dict[str, Any]) -> bool | None:
@@ -78,7 +82,7 @@ class OracleMatcher:
         fired: dict[str, set[str]] = {}
         for facts in batch:
             names: set[str] = set()
-            values = {k: v for k, v in facts.values.items() if isinstance(v, bool | int | float | str)}
+            values = {k: v for k, v in facts.values.items() if comparable_value(v)}
             kind = values.get("kind")
             for rule in self.pack.rules:
                 if kind not in rule.kinds or not all(_leaf_truth(leaf, values) for leaf in rule.applies_to):

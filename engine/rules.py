@@ -29,7 +29,7 @@ from engine.yamlio import YamlDocument, load_yaml, validate
 
 # --- conditions -------------------------------------------------------------------------------
 
-Comparison = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in"]
+Comparison = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "includes_any", "includes_none"]
 NEGATED: dict[Comparison, Comparison] = {
     "eq": "ne",
     "ne": "eq",
@@ -39,7 +39,11 @@ NEGATED: dict[Comparison, Comparison] = {
     "gt": "lte",
     "in": "not_in",
     "not_in": "in",
+    "includes_any": "includes_none",
+    "includes_none": "includes_any",
 }
+_LIST_OPERATORS: frozenset[str] = frozenset({"includes_any", "includes_none"})
+_LIST_TYPES: frozenset[str] = frozenset({"enum_list", "text_list"})
 _ORDERED: frozenset[str] = frozenset({"lt", "lte", "gt", "gte"})
 Scalar = bool | int | float | str
 
@@ -354,15 +358,20 @@ class _Loader:
             raise doc.error(loc, "condition needs exactly one of " + ", ".join(NEGATED))
         op: Comparison = ops[0]
         value = raw[op]
-        if spec.type in ("date", "enum_list"):
-            raise doc.error((*loc, "fact"), f"fact {fact!r} of type {spec.type} cannot be compared in a rule")
+        if spec.type == "date":
+            raise doc.error((*loc, "fact"), f"fact {fact!r} of type date cannot be compared in a rule")
+        if (op in _LIST_OPERATORS) != (spec.type in _LIST_TYPES):
+            raise doc.error(
+                (*loc, op), "includes_any/includes_none go with list facts, and list facts only with them"
+            )
         if op in _ORDERED and spec.type not in ("integer", "number"):
             raise doc.error((*loc, op), f"'{op}' needs a numeric fact; {fact!r} is {spec.type}")
-        values = value if op in ("in", "not_in") else [value]
-        if op in ("in", "not_in") and (not isinstance(value, list) or not value):
+        takes_list = op in ("in", "not_in", *_LIST_OPERATORS)
+        values = value if takes_list else [value]
+        if takes_list and (not isinstance(value, list) or not value):
             raise doc.error((*loc, op), f"'{op}' needs a non-empty list")
         for v in values:
-            problem = spec.type_error(v)
+            problem = spec.type_error([v] if spec.type in _LIST_TYPES else v)
             if problem is not None:
                 raise doc.error((*loc, op), problem)
             self.check_vocabulary_value(doc, fact, v, (*loc, op))
@@ -380,7 +389,7 @@ class _Loader:
         return Leaf(
             fact=fact,
             op=op,
-            value=tuple(values) if op in ("in", "not_in") else value,
+            value=tuple(values) if takes_list else value,
             minus=raw.get("minus"),
             plus=raw.get("plus"),
         )

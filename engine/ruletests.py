@@ -31,7 +31,9 @@ class _Item(StrictModel):
     kind: str
     subtype: str | None = None
     generic: str | None = None
+    route: str | None = None
     ingredients: list[str] = []
+    ancillary: bool = False
     text: str | None = None
 
 
@@ -93,10 +95,16 @@ def _case_for(test: _Test, doc: YamlDocument, index: int) -> Case:
             kind=item.kind,
             subtype=item.subtype,
             generic=item.generic,
+            route=item.route,
             ingredients=item.ingredients,
             facts=facts,
+            ancillary_to="index" if item.ancillary else None,
         )
     ]
+    if item.ancillary:
+        # the index procedure itself stays out of the rules (kind "other"): the test sets
+        # index_procedure_supported directly when it needs it
+        items.insert(0, RequestedItem(item_id="index", text="index procedure (rule test)", kind="other"))
     try:
         return Case(case_id=f"{doc.path.name}#{index}", dates=CaseDates(), items=items)
     except ValueError as exc:
