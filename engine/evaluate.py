@@ -23,7 +23,7 @@ import durable_rules_engine
 from engine.compile import CompiledPack, applies_name, compile_pack, outcome_name
 from engine.facts import Case, Documented, Evidence, RequestedItem, StrictModel
 from engine.rules import Criterion, Rule, RulePack
-from engine.vocab import Vocabulary, load_vocabulary
+from engine.vocab import Drug, Vocabulary, load_vocabulary
 
 CriterionStatus = Literal["met", "not_met", "not_documented"]
 ItemResultKind = Literal["supported", "not_supported", "no_applicable_rule"]
@@ -74,7 +74,29 @@ def item_facts(
             if documented is not None:
                 values[name] = documented.value
                 evidence[name] = tuple(documented.evidence)
+    if "daily_mme" not in values and drug is not None:
+        _derive_daily_mme(drug, values, evidence, vocab)
     return ItemFacts(item_id=item.item_id, values=values, evidence=evidence)
+
+
+def _derive_daily_mme(
+    drug: Drug, values: dict[str, Any], evidence: dict[str, tuple[Evidence, ...]], vocab: Vocabulary
+) -> None:
+    """daily_mme from strength x doses per day x the opioid's conversion factor (guidelines/drugs.yaml)."""
+    opioid = vocab.opioid_component(drug)
+    strength, doses = values.get("strength_mg"), values.get("doses_per_day")
+    if opioid is None or not isinstance(strength, int | float) or not isinstance(doses, int | float):
+        return
+    mg_per_day = strength * doses
+    factor = opioid.mme_per_unit(mg_per_day)
+    if factor is None or opioid.mme_unit != "mg":
+        return
+    values["daily_mme"] = round(mg_per_day * factor, 1)
+    basis = Evidence(
+        quote=f"{strength:g} mg x {doses:g} doses/day x MME factor {factor:g} ({opioid.generic})",
+        section="derived",
+    )
+    evidence["daily_mme"] = (*evidence.get("strength_mg", ()), *evidence.get("doses_per_day", ()), basis)
 
 
 def comparable_value(value: object) -> bool:

@@ -149,49 +149,43 @@ def _banner(item: ItemResult) -> Panel:
     return Panel(Group(*lines), title=f"item {item.item_id}: {item.text}", title_align="left")
 
 
-def _facts_text(c: CriterionResult) -> Text:
-    text = Text()
-    for name, value in c.facts.items():
-        if text:
-            text.append("\n")
-        if value is None:
-            text.append(f"{name}: not documented", style="yellow")
-        else:
-            text.append(f"{name} = {value!r}".replace("True", "true").replace("False", "false"))
-    return text
+_MARK = {"met": "✓", "not_met": "✗", "not_documented": "?"}
 
 
-def _evidence_text(c: CriterionResult) -> Text:
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _criterion_block(c: CriterionResult) -> Text:
     text = Text()
-    for e in c.evidence_detail:
-        if text:
-            text.append("\n")
-        where = e.section + (f" @{e.span[0]}-{e.span[1]}" if e.span else "")
+    text.append(f"  {_MARK[c.status]} {c.id}  ", style=STATUS_STYLE[c.status])
+    text.append(c.status.replace("_", " "), style=STATUS_STYLE[c.status])
+    if c.status == "not_documented":
+        text.append(
+            " (blocks: the guideline requires it)" if c.blocks_when_not_documented else " (set aside)",
+            style="dim",
+        )
+    text.append(f"\n      asks      {c.text}")
+    if c.uncertain:
+        text.append(f"\n      uncertain {c.uncertain}", style="magenta")
+    facts = ", ".join(
+        f"{name} = {_value(value)}" if value is not None else f"{name}: not documented"
+        for name, value in c.facts.items()
+    )
+    if facts:
+        text.append(f"\n      facts     {facts}")
+    for i, e in enumerate(c.evidence_detail):
+        where = e.section + (f" {e.span[0]}-{e.span[1]}" if e.span else "")
+        text.append("\n      evidence  " if i == 0 else "\n                ")
         text.append(f"“{e.quote}”", style="italic")
         text.append(f" [{where}]", style="dim")
+    citation = f"{c.citation.guideline} ({c.citation.edition}), {c.citation.section}"
+    if c.citation.pages:
+        citation += f", p.{c.citation.pages}"
+    text.append(f"\n      cites     {citation}", style="cyan")
     return text
-
-
-def _criteria_table(item: ItemResult) -> Table:
-    table = Table(show_lines=True, expand=True)
-    table.add_column("criterion", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("what the guideline asks", ratio=3)
-    table.add_column("facts", ratio=2)
-    table.add_column("evidence", ratio=3)
-    table.add_column("citation", ratio=2)
-    for c in item.criteria:
-        status = _styled(c.status)
-        if c.status == "not_documented":
-            status.append("\n(blocks)" if c.blocks_when_not_documented else "\n(set aside)", style="dim")
-        what = Text(c.text)
-        if c.uncertain:
-            what.append(f"\nuncertain: {c.uncertain}", style="magenta")
-        citation = f"{c.citation.guideline} ({c.citation.edition}), {c.citation.section}"
-        if c.citation.pages:
-            citation += f", p.{c.citation.pages}"
-        table.add_row(c.id, status, what, _facts_text(c), _evidence_text(c), citation)
-    return table
 
 
 def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) -> list[RenderableType]:
@@ -199,18 +193,21 @@ def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) ->
     header.append(f"case {result.case_id}", style="bold")
     if result.source:
         header.append(f"  ({result.source})", style="dim")
-    header.append(f"\nguideline editions in force on {result.as_of.isoformat()} ({result.as_of_basis})")
+    header.append(
+        f"\nguideline editions in force on {result.as_of.isoformat()} (from the {result.as_of_basis})"
+    )
     header.append(f"\nrules version {pack.content_hash[:12]}", style="dim")
     out: list[RenderableType] = [header]
     for item in result.items:
         if only_item is not None and item.item_id != only_item:
             continue
         out.append(_banner(item))
+        by_id = {c.id: c for c in item.criteria}
         for rule in item.rules:
-            editions = rule.edition
-            out.append(Text(f"rule {rule.id}: {rule.title} [{editions}] -> {rule.status.replace('_', ' ')}"))
-        if item.criteria:
-            out.append(_criteria_table(item))
+            line = Text(f"rule {rule.id}: {rule.title}", style="bold")
+            line.append(f"  [{rule.edition}] -> {rule.status.replace('_', ' ')}", style="dim")
+            out.append(line)
+            out.extend(_criterion_block(by_id[cid]) for cid in rule.criteria)
     return out
 
 
