@@ -181,7 +181,7 @@ def _criterion_block(c: CriterionResult) -> Text:
         text.append("\n      evidence  " if i == 0 else "\n                ")
         text.append(f"“{e.quote}”", style="italic")
         text.append(f" [{where}]", style="dim")
-    citation = f"{c.citation.guideline} ({c.citation.edition}), {c.citation.section}"
+    citation = f"{c.citation.edition}, {c.citation.section}"  # the edition label names the guideline
     if c.citation.pages:
         citation += f", p.{c.citation.pages}"
     text.append(f"\n      cites     {citation}", style="cyan")
