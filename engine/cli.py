@@ -89,17 +89,21 @@ def check(
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
     """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
+    from engine.audit import agreement
     from engine.batch import run_paths
     from engine.report import check_json, check_table, summary_line
 
     def body() -> int:
         pack = _pack(rules)
         outcomes = run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=not as_json)
+        stats = agreement(outcomes)
         if as_json:
-            _print_json(check_json(pack, outcomes))
+            _print_json({**check_json(pack, outcomes), "summary": stats.as_json()})
         else:
             stdout.print(check_table(outcomes))
             stdout.print(summary_line(outcomes) + f"  (rules {pack.version})")
+            if stats.items:
+                stdout.print(stats.line())
         for outcome in outcomes:
             if outcome.error:
                 stderr.print(f"error: {outcome.error}", markup=False, highlight=False)
@@ -208,6 +212,61 @@ def rules_show(
                 stdout.print(f"    [magenta]uncertain: {c.uncertain}[/magenta]")
 
     guarded(body)
+
+
+@rules_app.command("coverage")
+def rules_coverage(
+    paths: Annotated[list[Path], typer.Argument(help="Case YAML files, IMR letters, or folders.")],
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+) -> None:
+    """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
+    from rich.table import Table
+
+    from engine.audit import agreement, coverage
+    from engine.batch import run_paths
+
+    def body() -> int:
+        pack = _pack(rules)
+        outcomes = run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=not as_json)
+        found = coverage(outcomes)
+        stats = agreement(outcomes)
+        if as_json:
+            _print_json(
+                {
+                    "rules_version": pack.content_hash,
+                    "items": found.items,
+                    "covered": found.covered,
+                    "by_kind": [k.__dict__ for k in found.by_kind],
+                    "uncovered": [
+                        dict(zip(("case_id", "item_id", "kind", "text"), u, strict=True))
+                        for u in found.uncovered
+                    ],
+                    "agreement": stats.as_json(),
+                    "errors": [{"source": o.path, "error": o.error} for o in outcomes if o.error],
+                }
+            )
+        else:
+            table = Table(title=f"coverage: {found.covered}/{found.items} items have an applicable rule")
+            for column in ("kind", "items", "covered", "share"):
+                table.add_column(column)
+            for k in found.by_kind:
+                table.add_row(k.kind, str(k.items), str(k.covered), f"{k.covered / k.items:.0%}")
+            stdout.print(table)
+            for case_id, item_id, kind, text in found.uncovered:
+                stdout.print(
+                    f"not covered: {case_id} item {item_id} [{kind}] {text}", markup=False, highlight=False
+                )
+            if stats.items:
+                stdout.print(stats.line())
+        for outcome in outcomes:
+            if outcome.error:
+                stderr.print(f"error: {outcome.error}", markup=False, highlight=False)
+        return 2 if any(o.error for o in outcomes) else 0
+
+    raise typer.Exit(guarded(body))
 
 
 @rules_app.command("lint")
