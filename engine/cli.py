@@ -29,7 +29,6 @@ rules_app = typer.Typer(no_args_is_help=True, help="List, show, lint and test th
 app.add_typer(rules_app, name="rules")
 
 stdout = Console(soft_wrap=False)
-stderr = Console(stderr=True)
 
 T = TypeVar("T")
 
@@ -48,8 +47,13 @@ RulesOption = Annotated[
 ]
 
 
+def _error_line(message: str) -> None:
+    # plain write: a rich console would wrap a long path onto several lines
+    sys.stderr.write(" ".join(message.split()) + "\n")
+
+
 def _fail(message: str, code: int) -> NoReturn:
-    stderr.print(message, markup=False, highlight=False)
+    _error_line(message)
     raise typer.Exit(code)
 
 
@@ -106,7 +110,7 @@ def check(
                 stdout.print(stats.line())
         for outcome in outcomes:
             if outcome.error:
-                stderr.print(f"error: {outcome.error}", markup=False, highlight=False)
+                _error_line(f"error: {outcome.error}")
         return 2 if any(o.error for o in outcomes) else 0
 
     raise typer.Exit(guarded(body))
@@ -263,7 +267,7 @@ def rules_coverage(
                 stdout.print(stats.line())
         for outcome in outcomes:
             if outcome.error:
-                stderr.print(f"error: {outcome.error}", markup=False, highlight=False)
+                _error_line(f"error: {outcome.error}")
         return 2 if any(o.error for o in outcomes) else 0
 
     raise typer.Exit(guarded(body))

@@ -1,0 +1,136 @@
+"""The command line on good and bad input: bad input is one line naming file and line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.paths import CASES_DIR, PROJECT_ROOT, RULES_DIR
+
+IMR = str(Path(sys.executable).parent / "imr")
+CASE = CASES_DIR / "2014-2015" / "000_749f852bc9fe9999.yaml"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [IMR, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def assert_bad_input(done: subprocess.CompletedProcess[str], where: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert re.search(re.escape(where) + r":\d+: ", lines[0]), lines[0]
+
+
+@pytest.fixture
+def rule_copy(tmp_path: Path) -> Path:
+    """A copy of one real rule file, in a rules tree of its own, to break."""
+    folder = tmp_path / "rules" / "mtus-cpmtg-2009"
+    folder.mkdir(parents=True)
+    shutil.copy(RULES_DIR / "mtus-cpmtg-2009" / "muscle-relaxants.yaml", folder)
+    return folder / "muscle-relaxants.yaml"
+
+
+def _break(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("rules:\n", "rules: [\n", "invalid YAML"),
+        ("fact: acute_exacerbation", "fact: acute_exacerbation_typo", "unknown fact"),
+        ("lte: 3}", 'lte: "3"}', "expects number"),
+        ("generic: cyclobenzaprine}", "generic: cyclobenzaprinne}", "unknown generic"),
+        ('        citation: {section: Muscle relaxants (for pain), pages: "63"}\n', "", "citation"),
+        ("edition: mtus-cpmtg-2009", "edition: mtus-cpmtg-2008", "unknown guideline edition"),
+        ("id: CPMTG2009-MR-02", "id: CPMTG2009-MR-01", "duplicate id"),
+    ],
+)
+def test_a_broken_rule_file_is_one_line_naming_file_and_line(
+    rule_copy: Path, old: str, new: str, message: str
+) -> None:
+    _break(rule_copy, old, new)
+    done = run("rules", "lint", "--rules", str(rule_copy.parent.parent))
+    assert_bad_input(done, "muscle-relaxants.yaml")
+    assert message in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("items:\n", "items: {\n", "invalid YAML"),
+        ("  age:\n", "  age_typo:\n", "unknown fact"),
+        ("value: 68", 'value: "68"', "expects integer"),
+        ("generic: hydrocodone/acetaminophen", "generic: hydrocodeine", "unknown drug"),
+        ("    kind: physical_therapy", "    kind: physical_therapy\n    colour: blue", "Extra inputs"),
+    ],
+)
+def test_a_broken_case_file_is_one_line_naming_file_and_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    case = tmp_path / "case.yaml"
+    shutil.copy(CASE, case)
+    _break(case, old, new)
+    done = run("explain", str(case))
+    assert_bad_input(done, "case.yaml")
+    assert message in done.stderr
+
+
+def test_check_goes_on_past_a_bad_file_and_exits_2(tmp_path: Path) -> None:
+    shutil.copy(CASE, tmp_path / "good.yaml")
+    (tmp_path / "bad.yaml").write_text("case_id: x\nitems: [\n")
+    done = run("check", "--json", str(tmp_path))
+    assert done.returncode == 2
+    document = json.loads(done.stdout)
+    by_source = {Path(c["source"]).name if c.get("error") else c["case_id"]: c for c in document["cases"]}
+    assert "bad.yaml" in by_source and "invalid YAML" in by_source["bad.yaml"]["error"]
+    assert any("items" in c for c in document["cases"])
+
+
+def test_check_json_has_designs_shape_and_every_criterion_cites() -> None:
+    done = run("check", "--json", str(CASES_DIR / "2014-2015"))
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert re.fullmatch(r"[0-9a-f]{64}", document["rules_version"])
+    items = [i for c in document["cases"] for i in c["items"]]
+    assert len(items) == 13
+    for item in items:
+        assert {"item_id", "text", "recorded", "predicted", "status", "rule_ids", "criteria"} <= set(item)
+        assert item["status"] in {"reproduced", "flagged", "not_covered", "predicted"}
+        for criterion in item["criteria"]:
+            assert {"id", "status", "text", "citation", "facts", "evidence"} <= set(criterion)
+            assert criterion["status"] in {"met", "not_met", "not_documented"}
+            citation = criterion["citation"]
+            assert set(citation) == {"guideline", "edition", "section", "pages"}
+            assert citation["guideline"] and citation["edition"] and citation["section"]
+
+
+def test_same_input_same_output() -> None:
+    first = run("check", "--json", str(CASES_DIR / "2014-2015"))
+    second = run("check", "--json", str(CASES_DIR / "2014-2015"))
+    assert first.stdout == second.stdout
+
+
+def test_explain_names_each_criterion_with_its_citation_and_evidence() -> None:
+    done = run("explain", str(CASE), "2")
+    assert done.returncode == 0, done.stderr
+    assert "CPMTG2009-OP-02" in done.stdout and "p.78, 80" in done.stdout
+    assert "lack of documentation" in done.stdout  # an evidence quote from the letter
+    assert "item 1" not in done.stdout
+
+
+def test_explain_of_an_unknown_item_is_bad_input() -> None:
+    done = run("explain", str(CASE), "9")
+    assert done.returncode == 2 and "no item '9'" in done.stderr
