@@ -276,13 +276,12 @@ def rules_coverage(
 @rules_app.command("lint")
 def rules_lint(rules: RulesOption = None) -> None:
     """Load every rule file strictly and compile it into durable_rules; report the first problem."""
-    from engine.compile import compile_pack
-    from engine.evaluate import DurableMatcher
+    from engine.evaluate import durable_matcher
     from engine.vocab import load_vocabulary
 
     def body() -> None:
         pack = _pack(rules)
-        DurableMatcher(compile_pack(pack, load_vocabulary().kind_ids)).close()
+        durable_matcher(pack, load_vocabulary()).close()
         stdout.print(f"ok: {len(pack.files)} files, {len(pack.rules)} rules, {len(pack.criteria)} criteria")
 
     guarded(body)

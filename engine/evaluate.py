@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 import durable_rules_engine
 
 from engine.compile import CompiledPack, applies_name, compile_pack, outcome_name
+from engine.errors import InputError
 from engine.facts import Case, Documented, Evidence, RequestedItem, StrictModel
 from engine.rules import Criterion, Rule, RulePack
 from engine.vocab import Drug, Vocabulary, load_vocabulary
@@ -165,6 +166,24 @@ class DurableMatcher:
         return fired
 
 
+def durable_matcher(pack: RulePack, vocab: Vocabulary) -> DurableMatcher:
+    """The pack as one durable_rules ruleset; a rule durable_rules refuses is bad input, located."""
+    try:
+        matcher = DurableMatcher(compile_pack(pack, vocab.kind_ids))
+    except EngineError:
+        for rule in pack.rules:
+            alone = RulePack(rules=(rule,), content_hash=f"{pack.content_hash}-{rule.id}")
+            try:
+                DurableMatcher(compile_pack(alone, vocab.kind_ids)).close()
+            except EngineError as refused:
+                raise InputError(
+                    rule.file, f"rule {rule.id}: {refused} -- its conditions are too deeply nested", rule.line
+                ) from None
+        raise
+    matcher.wanted = pack.referenced_facts | {"kind"}
+    return matcher
+
+
 class Evaluator:
     """Evaluates cases against a rule pack. One per process: durable_rules holds the GIL."""
 
@@ -173,11 +192,7 @@ class Evaluator:
     ) -> None:
         self.pack = pack
         self.vocab = vocab or load_vocabulary()
-        if matcher is None:
-            durable = DurableMatcher(compile_pack(pack, self.vocab.kind_ids))
-            durable.wanted = pack.referenced_facts | {"kind"}
-            matcher = durable
-        self.matcher = matcher
+        self.matcher = matcher or durable_matcher(pack, self.vocab)
 
     def evaluate(self, case: Case, as_of: dt.date | None = None) -> CaseResult:
         when, basis = edition_date(case, self.vocab, as_of)

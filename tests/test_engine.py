@@ -87,7 +87,9 @@ def test_a_rule_without_kind_is_a_load_error(tmp_path: Path) -> None:
 
 def test_no_fact_leaks_from_one_case_into_the_next(pack: RulePack) -> None:
     evaluator = Evaluator(pack)
-    documented = _case("a", [("medication", "cyclobenzaprine", {"weeks_of_use": 2, "acute_exacerbation": True})])
+    documented = _case(
+        "a", [("medication", "cyclobenzaprine", {"weeks_of_use": 2, "acute_exacerbation": True})]
+    )
     bare = _case("b", [("medication", "cyclobenzaprine", {})])
     when = dt.date(2015, 1, 1)
     before = evaluator.evaluate(documented, when).items[0]
@@ -120,7 +122,9 @@ def test_null_is_not_documented_and_strings_are_not_numbers(pack: RulePack, tmp_
     with pytest.raises(InputError) as error:
         load_case(case_file)
     assert "case.yaml:8" in str(error.value) and "expects number" in str(error.value)
-    case_file.write_text(case_file.read_text().replace('{value: "14", evidence: [{quote: q, section: summary}]}', "null"))
+    case_file.write_text(
+        case_file.read_text().replace('{value: "14", evidence: [{quote: q, section: summary}]}', "null")
+    )
     result = Evaluator(pack).evaluate(load_case(case_file), dt.date(2015, 1, 1))
     mr01 = next(c for c in result.items[0].criteria if c.id == "CPMTG2009-MR-01")
     assert mr01.status == "not_documented" and mr01.missing == ["weeks_of_use", "long_term_use"]
@@ -148,7 +152,8 @@ def test_ten_thousand_cases_in_one_process_stay_within_the_session_cap() -> None
         for n in range(10000):
             items = []
             for i, (kind, generic) in enumerate(rng.sample(kinds, 3)):
-                facts = {k: Documented(value=value(k), evidence=evidence) for k in names if rng.random() < 0.6}
+                facts = {k: Documented(value=value(k), evidence=evidence) for k in names
+                         if rng.random() < 0.6}
                 items.append(RequestedItem(item_id=str(i), text="t", kind=kind, generic=generic, facts=facts))
             ev.evaluate(Case(case_id=str(n), items=items))
             if n == 1000:
@@ -158,7 +163,12 @@ def test_ten_thousand_cases_in_one_process_stay_within_the_session_cap() -> None
         """
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     start, end = map(int, done.stdout.split())
@@ -169,7 +179,9 @@ def test_a_ruleset_durable_rules_refuses_is_reported_not_crashed(pack: RulePack)
     from engine.compile import CompiledPack
     from engine.evaluate import EngineError
 
-    broken = CompiledPack(name="broken", ruleset={"r": {"all": [{"m": {"$nonsense": {"x": 1}}}]}}, kinds=frozenset())
+    broken = CompiledPack(
+        name="broken", ruleset={"r": {"all": [{"m": {"$nonsense": {"x": 1}}}]}}, kinds=frozenset()
+    )
     with pytest.raises(EngineError):
         DurableMatcher(broken)
 
@@ -249,3 +261,45 @@ def _evaluators(pack: RulePack) -> tuple[Evaluator, Evaluator]:
     if id(pack) not in _EVALUATORS:
         _EVALUATORS[id(pack)] = (Evaluator(pack), Evaluator(pack, matcher=OracleMatcher(pack)))
     return _EVALUATORS[id(pack)]
+
+
+def _rule_file(tmp_path: Path, criteria: str, rules: int = 1) -> Path:
+    folder = tmp_path / "rules" / "mtus-cpmtg-2009"
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "edition: mtus-cpmtg-2009\ntopic: t\nrules:\n"
+    for r in range(rules):
+        body += (
+            f"  - id: T-{r}\n    title: t\n    applies_to: {{kind: physical_therapy}}\n    criteria:\n"
+            + criteria.replace("@", str(r))
+        )
+    (folder / "t.yaml").write_text(body)
+    return folder
+
+
+def test_a_criterion_durable_rules_cannot_compile_is_a_located_load_error(tmp_path: Path) -> None:
+    # durable_rules refuses more than ~31 expressions in one rule (error 113): lint must say which.
+    leaves = "\n".join(
+        f"                - {{fact: visits_requested, lte: {v}, minus: prior_visits}}" for v in range(20)
+    )
+    criteria = (
+        "      - id: T-@-01\n        text: t\n        citation: {section: s}\n        when:\n"
+        "          any:\n            - any:\n" + leaves + "\n            - {fact: prior_course, eq: true}\n"
+    )
+    folder = _rule_file(tmp_path, criteria)
+    pack = load_rules([folder], root=tmp_path / "rules")
+    with pytest.raises(InputError) as error:
+        Evaluator(pack)
+    assert "t.yaml:4" in str(error.value) and "T-0" in str(error.value)
+
+
+def test_too_many_criteria_on_one_kind_is_a_load_error(tmp_path: Path) -> None:
+    # Past 512 tests under one alpha node durable_rules' create_ruleset spins forever: refuse early.
+    criteria = "".join(
+        f"      - id: T-@-{i:02d}\n        text: t\n        citation: {{section: s}}\n"
+        f"        when: {{fact: visits_requested, lte: {i}}}\n"
+        for i in range(60)
+    )
+    folder = _rule_file(tmp_path, criteria, rules=4)
+    with pytest.raises(InputError) as error:
+        load_rules([folder], root=tmp_path / "rules")
+    assert "kind 'physical_therapy'" in str(error.value)
