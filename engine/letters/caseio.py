@@ -1,0 +1,286 @@
+"""Case files out, and extracted cases measured against hand-transcribed ones.
+
+`write_case` writes a case as YAML that `engine.facts.load_case` reads back to the same case; it
+never overwrites a file unless asked. `compare_cases` scores an extracted case against a
+transcription of the same letter: a fact is a true positive when its name, its item (None for a case
+finding) and its value agree; `summarize` gives precision and recall per fact over many pairs, with
+item count and item text agreement. `compare_transcribed(paths)` runs the comparison for case files
+whose letters are found among the development letters (`imr extract --compare cases/2014-2015`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from engine.errors import InputError
+from engine.facts import Case, Documented, FactValue, load_case
+from engine.paths import LETTERS_DIR
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    ENGINE_VERSION = version("imr-engine")
+except (ImportError, PackageNotFoundError):  # running from a source tree that is not installed
+    ENGINE_VERSION = "unknown"
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+class _CaseDumper(yaml.SafeDumper):
+    """Block style, long quotes folded by the emitter, key order as in the model."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _represent_date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+_CaseDumper.add_representer(str, _represent_str)
+_CaseDumper.add_representer(dt.date, _represent_date)
+
+
+def case_yaml(case: Case) -> str:
+    """The case as YAML text, with a header naming it an extracted draft."""
+    document = case.model_dump(mode="python", exclude_defaults=True)
+    body = yaml.dump(document, Dumper=_CaseDumper, sort_keys=False, allow_unicode=True, width=110)
+    source = case.source.file if case.source is not None else "unknown"
+    header = (
+        f"# Extracted by imr-engine {ENGINE_VERSION} from {source} -- a draft: check every fact against\n"
+        "# the letter before relying on it. Evidence spans index the letter's normalized text.\n"
+    )
+    return header + body
+
+
+def write_case(case: Case, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write `case` to `path` as YAML; an existing file is only replaced when `overwrite` is true."""
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise InputError(target, "file exists; not overwritten (pass overwrite=True / --force to replace it)")
+    text = case_yaml(case)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise InputError(target, f"cannot write case file: {exc.strerror or exc}") from None
+    return target
+
+
+def case_filename(case: Case) -> str:
+    """A file name for a case: its id with path separators replaced."""
+    return case.case_id.replace("/", "_").replace("\\", "_") + ".yaml"
+
+
+# --- comparing ----------------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FactKey(_Strict):
+    """A fact's place: its item (None for a case finding) and its name."""
+
+    item_id: str | None
+    name: str
+
+
+class FactDifference(_Strict):
+    key: FactKey
+    extracted: FactValue | None
+    transcribed: FactValue | None
+
+
+class FactComparison(_Strict):
+    """One extracted case against its transcription."""
+
+    case_id: str
+    true_positives: list[FactKey]
+    false_positives: list[FactDifference]
+    false_negatives: list[FactDifference]
+    items_extracted: int
+    items_transcribed: int
+    items_text_agree: int
+
+
+class FactScore(_Strict):
+    name: str
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def precision(self) -> float | None:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else None
+
+    @property
+    def recall(self) -> float | None:
+        wanted = self.true_positives + self.false_negatives
+        return self.true_positives / wanted if wanted else None
+
+
+class ComparisonSummary(_Strict):
+    """Precision and recall per fact name and overall, over many case pairs."""
+
+    cases: int
+    per_fact: list[FactScore]
+    overall: FactScore
+    items_extracted: int
+    items_transcribed: int
+    items_text_agree: int
+
+    def rows(self) -> list[tuple[str, int, int, int, float | None, float | None]]:
+        """(fact, tp, fp, fn, precision, recall) per fact, then the overall row named "all facts"."""
+        scores = [*self.per_fact, self.overall]
+        return [
+            (s.name, s.true_positives, s.false_positives, s.false_negatives, s.precision, s.recall)
+            for s in scores
+        ]
+
+
+def _facts_by_key(case: Case) -> dict[FactKey, FactValue]:
+    found: dict[FactKey, FactValue] = {}
+    for name, documented in case.findings.items():
+        if documented is not None:
+            found[FactKey(item_id=None, name=name)] = documented.value
+    for item in case.items:
+        for name, item_fact in item.facts.items():
+            if isinstance(item_fact, Documented):
+                found[FactKey(item_id=item.item_id, name=name)] = item_fact.value
+    return found
+
+
+def _agree(left: FactValue, right: FactValue) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left is right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return abs(float(left) - float(right)) < 1e-6
+    if isinstance(left, list) and isinstance(right, list):
+        return sorted(map(str, left)) == sorted(map(str, right))
+    return left == right
+
+
+def _same_text(left: str, right: str) -> bool:
+    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
+
+
+def compare_cases(extracted: Case, transcribed: Case) -> FactComparison:
+    """Score `extracted` against `transcribed` (see the module docstring); items pair by item_id."""
+    got = _facts_by_key(extracted)
+    wanted = _facts_by_key(transcribed)
+    true_positives: list[FactKey] = []
+    false_positives: list[FactDifference] = []
+    false_negatives: list[FactDifference] = []
+    for key, value in got.items():
+        expected = wanted.get(key)
+        if expected is not None and _agree(value, expected):
+            true_positives.append(key)
+        else:
+            false_positives.append(FactDifference(key=key, extracted=value, transcribed=expected))
+    for key, expected in wanted.items():
+        value = got.get(key)
+        if value is None or not _agree(value, expected):
+            false_negatives.append(FactDifference(key=key, extracted=value, transcribed=expected))
+    extracted_items = {item.item_id: item for item in extracted.items}
+    return FactComparison(
+        case_id=transcribed.case_id,
+        true_positives=true_positives,
+        false_positives=false_positives,
+        false_negatives=false_negatives,
+        items_extracted=len(extracted.items),
+        items_transcribed=len(transcribed.items),
+        items_text_agree=sum(
+            1
+            for item in transcribed.items
+            if item.item_id in extracted_items and _same_text(extracted_items[item.item_id].text, item.text)
+        ),
+    )
+
+
+def summarize(comparisons: Iterable[FactComparison]) -> ComparisonSummary:
+    """Precision and recall per fact name over many comparisons."""
+    counts: dict[str, list[int]] = {}
+    cases = items_extracted = items_transcribed = items_text_agree = 0
+    for comparison in comparisons:
+        cases += 1
+        items_extracted += comparison.items_extracted
+        items_transcribed += comparison.items_transcribed
+        items_text_agree += comparison.items_text_agree
+        for key in comparison.true_positives:
+            counts.setdefault(key.name, [0, 0, 0])[0] += 1
+        for difference in comparison.false_positives:
+            counts.setdefault(difference.key.name, [0, 0, 0])[1] += 1
+        for difference in comparison.false_negatives:
+            counts.setdefault(difference.key.name, [0, 0, 0])[2] += 1
+    per_fact = [
+        FactScore(name=name, true_positives=tp, false_positives=fp, false_negatives=fn)
+        for name, (tp, fp, fn) in sorted(counts.items())
+    ]
+    overall = FactScore(
+        name="all facts",
+        true_positives=sum(s.true_positives for s in per_fact),
+        false_positives=sum(s.false_positives for s in per_fact),
+        false_negatives=sum(s.false_negatives for s in per_fact),
+    )
+    return ComparisonSummary(
+        cases=cases,
+        per_fact=per_fact,
+        overall=overall,
+        items_extracted=items_extracted,
+        items_transcribed=items_transcribed,
+        items_text_agree=items_text_agree,
+    )
+
+
+def transcribed_case_files(paths: Sequence[Path]) -> list[Path]:
+    """Case files named directly or found in the folders given, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(path, "no such file or folder")
+    if not files:
+        raise InputError(paths[0] if paths else None, "no case files (.yaml) to compare against")
+    return files
+
+
+def letter_of(case: Case, case_path: Path, letters_dir: Path = LETTERS_DIR) -> Path:
+    """The letter a transcribed case was read from: its source file, under the letters folder."""
+    if case.source is None:
+        raise InputError(case_path, "case names no source letter (source.file) to compare with")
+    named = Path(case.source.file)
+    for candidate in (named, letters_dir / named, case_path.parent / named):
+        if candidate.is_file():
+            return candidate
+    raise InputError(case_path, f"source letter {case.source.file!r} not found (looked in {letters_dir})")
+
+
+def compare_transcribed(
+    paths: Sequence[Path], letters_dir: Path = LETTERS_DIR
+) -> tuple[list[FactComparison], ComparisonSummary]:
+    """Extract the letter of every transcribed case in `paths` and compare (one comparison each)."""
+    from engine.letters.extract import extract_case
+
+    comparisons = []
+    for case_path in transcribed_case_files(paths):
+        transcribed = load_case(case_path)
+        extracted = extract_case(letter_of(transcribed, case_path, letters_dir))
+        comparisons.append(compare_cases(extracted, transcribed))
+    return comparisons, summarize(comparisons)

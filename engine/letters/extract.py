@@ -1,0 +1,317 @@
+"""Letters to cases: what an IMR letter documents, as an engine.facts.Case with evidence for every fact.
+
+`extract_case(path)` reads a letter (PDF or text); `build_case(letter, vocab)` turns a parsed letter
+into a Case:
+- header dates, reviewer, diagnoses stated in the summary, and the parts the letter lacks (`missing`);
+- one item per disputed item, in letter order: the disputed text (for a partly certified request, the
+  remaining IMR-eligible portion), its treatment from `normalize_item`, the request facts read from
+  that text (section "request", spans in the letter's normalized text), the decision as written
+  (recorded None for "Withheld"), the MAXIMUS citations resolved to catalog editions, and the
+  index procedure an ancillary service belongs to;
+- the clinical facts of the summary and rationales (engine.letters.clinical), read blind to the
+  decisions.
+An item's own facts win in this order: what its rationale documents, what its text says, what the
+summary says of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from engine.errors import InputError
+from engine.facts import (
+    Case,
+    CaseDates,
+    Citation,
+    Documented,
+    Evidence,
+    RequestedItem,
+    Reviewer,
+    Source,
+    URPortion,
+)
+from engine.letters.clinical import ClinicalReader, ItemTarget, merge_layers
+from engine.letters.cues import CueBook, load_cues
+from engine.letters.items import NormalizedItem, normalize_item
+from engine.letters.model import GuidelineCitation, ParsedItem, ParsedLetter, TextSpan
+from engine.letters.parse import parse_letter
+from engine.paths import LETTERS_DIR
+from engine.vocab import Vocabulary, load_vocabulary
+
+_DRUG_KINDS = frozenset({"medication", "compound_topical"})
+# Kinds an ancillary service can belong to, most likely first.
+_INDEX_KINDS = ("surgery", "injection", "electrodiagnostic", "inpatient_stay")
+_ANCILLARY_TEXT = re.compile(
+    r"^\s*(?:associated\s+surgical\s+services?\b|pre[-\s]?op(?:erative)?\b|post[-\s]?op(?:erative)?\b|"
+    r"peri[-\s]?op(?:erative)?\b|assist(?:ant|ing)?\b|(?:PA|RN|MD|surgical)\s+assist)",
+    re.IGNORECASE,
+)
+_WEEKS_PER = {"hour": 1 / 168, "day": 1 / 7, "week": 1.0, "month": 4.33}
+
+
+def extract_case(path: str | Path) -> Case:
+    """Read one letter file (PDF or text) into a case; unreadable input raises InputError."""
+    return build_case(parse_letter(path), load_vocabulary())
+
+
+def build_case(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = None) -> Case:
+    """A parsed letter as a case (see the module docstring)."""
+    cues = cues if cues is not None else load_cues()
+    if not letter.items:
+        raise InputError(letter.source, "no disputed items found: the letter cannot be read into a case")
+    readings = [_read_item(letter, item, vocab) for item in letter.items]
+    header = letter.header
+    ur_denial = header.ur_denial_date.value if header.ur_denial_date else None
+    decided = header.decision_date.value if header.decision_date else None
+    targets = [reading.target for reading in readings]
+    reader = ClinicalReader(letter, targets, vocab, cues, decided)
+    clinical = reader.read()
+    prescriptions = reader.prescriptions()
+    ancillary = _ancillary_links(readings)
+    items = []
+    for reading in readings:
+        item_id = reading.item.item_id
+        facts = merge_layers(
+            clinical.item_facts.get(item_id, {}),
+            reading.request_facts,
+            clinical.summary_item_facts.get(item_id, {}),
+            prescriptions.get(item_id, {}),
+        )
+        items.append(reading.requested(facts, ancillary.get(item_id), vocab))
+    try:
+        return Case(
+            case_id=_case_id(letter),
+            source=Source(file=_source_name(letter.source), sha256=letter.sha256 or None, extracted=True),
+            dates=CaseDates(
+                injury=header.date_of_injury.value if header.date_of_injury else None,
+                ur_denial=ur_denial,
+                assigned=header.date_assigned.value if header.date_assigned else None,
+                decision=header.decision_date.value if header.decision_date else None,
+            ),
+            reviewer=(
+                Reviewer(licensure=letter.reviewer.licensure, specialties=letter.reviewer.specialties)
+                if letter.reviewer is not None
+                else None
+            ),
+            diagnoses=clinical.diagnoses,
+            findings=clinical.findings,
+            items=items,
+            missing=list(letter.missing),
+        )
+    except ValidationError as exc:
+        raise InputError(
+            letter.source, f"the letter does not make a valid case: {exc.errors()[0]['msg']}"
+        ) from None
+
+
+def _case_id(letter: ParsedLetter) -> str:
+    if letter.header.case_number is not None and letter.header.case_number.text.strip():
+        return letter.header.case_number.text.strip()
+    return Path(letter.source).stem or letter.source
+
+
+def _source_name(source: str) -> str:
+    """The letter's path relative to the development letters folder when it lies there."""
+    path = Path(source)
+    try:
+        return path.resolve().relative_to(LETTERS_DIR.resolve()).as_posix()
+    except (ValueError, OSError):
+        return source
+
+
+# --- one item ---------------------------------------------------------------------------------------
+
+
+class _ItemReading:
+    """A parsed item, its normalized treatment and the facts its text states."""
+
+    def __init__(
+        self, item: ParsedItem, text: TextSpan, normalized: NormalizedItem, vocab: Vocabulary
+    ) -> None:
+        self.item = item
+        self.text = text
+        self.normalized = normalized
+        drug = normalized.drug
+        self.generic = drug.generic if drug is not None else None
+        self.ingredients = [i.generic for i in drug.ingredients] if drug is not None else []
+        self.target = ItemTarget(
+            item_id=item.item_id,
+            kind=normalized.kind,
+            generic=self.generic,
+            ingredients=frozenset(self.ingredients),
+            drug_class=drug.drug_class if drug is not None else None,
+            is_drug=normalized.kind in _DRUG_KINDS or drug is not None,
+            visit_based=vocab.kinds[normalized.kind].visit_based,
+        )
+        self.request_facts = _request_facts(normalized, text, vocab)
+
+    def requested(
+        self, facts: dict[str, Documented], ancillary_to: str | None, vocab: Vocabulary
+    ) -> RequestedItem:
+        normalized = self.normalized
+        drug = normalized.drug
+        route = None
+        if drug is not None:
+            usual = vocab.drugs[drug.generic].route if drug.generic is not None else None
+            route = drug.route if drug.route != usual else None
+        ur = self.item.ur_portion
+        return RequestedItem(
+            item_id=self.item.item_id,
+            text=self.text.text,
+            kind=normalized.kind,
+            subtype=normalized.subtype.value if normalized.subtype is not None else None,
+            generic=self.generic,
+            route=route,
+            ingredients=self.ingredients if self.generic is None else [],
+            ancillary_to=ancillary_to,
+            facts=dict(facts),
+            ur_portion=(
+                URPortion(
+                    original_request=ur.original_request.text,
+                    authorized=ur.authorized.text if ur.authorized is not None else None,
+                    remaining=ur.remaining_portion.text,
+                )
+                if ur is not None
+                else None
+            ),
+            decision_word=self.item.decision_word or None,
+            recorded=self.item.recorded_outcome,
+            cited=_citations(self.item.maximus_citations, vocab),
+        )
+
+
+def _read_item(letter: ParsedLetter, item: ParsedItem, vocab: Vocabulary) -> _ItemReading:
+    text = _trimmed(item.disputed) or _trimmed(item.heading)
+    if text is None:
+        text = TextSpan(text=f"item {item.item_id}", start=item.heading.start, end=item.heading.start)
+    return _ItemReading(item, text, normalize_item(text.text, vocab), vocab)
+
+
+def _trimmed(span: TextSpan) -> TextSpan | None:
+    stripped = span.text.strip()
+    if not stripped:
+        return None
+    start = span.start + (len(span.text) - len(span.text.lstrip()))
+    return TextSpan(text=stripped, start=start, end=start + len(stripped))
+
+
+def _request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary) -> dict[str, Documented]:
+    """What the disputed text itself states; every fact quotes the text, with its span in the letter."""
+    if text.end == text.start:
+        return {}
+    evidence = [Evidence(quote=text.text, section="request", span=[text.start, text.end])]
+    facts: dict[str, Documented] = {}
+
+    def put(name: str, value: bool | int | float | str | None) -> None:
+        if value is not None:
+            facts[name] = Documented(value=value, evidence=evidence)
+
+    kind = vocab.kinds.get(normalized.kind)
+    visit_based = kind is not None and kind.visit_based
+    drug = normalized.drug
+    if drug is not None and drug.strength is not None and drug.strength.value.mg is not None:
+        put("strength_mg", _number(drug.strength.value.mg))
+    if visit_based:
+        if normalized.visits is not None:
+            put("visits_requested", normalized.visits.value.high)
+    else:
+        if normalized.quantity is not None:
+            put("quantity", normalized.quantity.value)
+            put("quantity_specified", True)
+        elif normalized.quantity_unspecified:
+            put("quantity_specified", False)
+    frequency = normalized.frequency.value if normalized.frequency is not None else None
+    if frequency is not None:
+        put("frequency_specified", True)
+        if drug is not None:
+            per_day = frequency.per_day_high if frequency.per_day_high is not None else frequency.per_day_low
+            put("doses_per_day", _number(per_day) if per_day is not None else None)
+        if frequency.per_week is not None:
+            put("visits_per_week", frequency.per_week.high)
+        if frequency.weeks is not None:
+            put("weeks_requested", frequency.weeks.high)
+    elif normalized.frequency_unspecified:
+        put("frequency_specified", False)
+    if "weeks_requested" not in facts and normalized.duration is not None:
+        duration = normalized.duration.value
+        if duration.unit in ("week", "month", "day"):
+            put("weeks_requested", _number(round(duration.amount.high * _WEEKS_PER[duration.unit], 1)))
+    if normalized.body_parts:
+        put("body_part_specified", True)
+        put("body_region", normalized.body_parts[0].region)
+        sides = {part.side for part in normalized.body_parts if part.side is not None}
+        if sides:
+            put("laterality", sides.pop() if len(sides) == 1 else "bilateral")
+    elif normalized.body_part_unspecified:
+        put("body_part_specified", False)
+    return facts
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value == int(value) else value
+
+
+# --- citations and ancillary services ----------------------------------------------------------------
+
+
+def _citations(citations: Sequence[GuidelineCitation], vocab: Vocabulary) -> list[Citation]:
+    """The MAXIMUS citations, each resolved to a catalog edition where its name allows."""
+    resolved: list[Citation] = []
+    for citation in citations:
+        if citation.source == "none_cited":
+            resolved.append(Citation(none_cited=True))
+            continue
+        if citation.source == "not_mtus_based" or citation.guideline is None:
+            continue
+        name = citation.guideline if citation.source == "mtus" else f"Non-MTUS Citation {citation.guideline}"
+        edition = vocab.resolve_citation(name, citation.year)
+        if edition is None and citation.source == "non_mtus" and citation.chapter is not None:
+            edition = vocab.resolve_citation(f"Non-MTUS Citation ODG {citation.chapter}", citation.year)
+        resolved.append(
+            Citation(
+                edition=edition,
+                guideline=citation.guideline,
+                chapter=citation.chapter,
+                sections=list(citation.sections),
+                pages=citation.pages,
+            )
+        )
+    return resolved
+
+
+def _ancillary_links(readings: Sequence[_ItemReading]) -> dict[str, str]:
+    """Ancillary services (pre-op clearance, post-op therapy, assistant surgeon, ...) -> index item."""
+    links: dict[str, str] = {}
+    for position, reading in enumerate(readings):
+        normalized = reading.normalized
+        is_ancillary = (
+            normalized.kind == "surgical_ancillary"
+            or normalized.ancillary is not None
+            or _ANCILLARY_TEXT.search(reading.text.text) is not None
+        )
+        if not is_ancillary or normalized.kind in _INDEX_KINDS:
+            continue
+        index = _index_item(readings, position)
+        if index is not None:
+            links[reading.item.item_id] = index.item.item_id
+    return links
+
+
+def _index_item(readings: Sequence[_ItemReading], position: int) -> _ItemReading | None:
+    """The procedure an ancillary service belongs to: the most specific kind, sharing a body region
+    where possible, else the nearest one before it."""
+    regions = {part.region for part in readings[position].normalized.body_parts}
+    for kind in _INDEX_KINDS:
+        candidates = [(i, r) for i, r in enumerate(readings) if i != position and r.normalized.kind == kind]
+        if not candidates:
+            continue
+        if regions:
+            shared = [(i, r) for i, r in candidates if regions & {p.region for p in r.normalized.body_parts}]
+            candidates = shared or candidates
+        before = [(i, r) for i, r in candidates if i < position]
+        return (before[-1] if before else candidates[0])[1]
+    return None
