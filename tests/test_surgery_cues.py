@@ -34,7 +34,7 @@ def _case_with_summary(summary: str) -> Case:
     ("sentence", "fact", "value"),
     [
         (
-            "She has had 4 months of physical therapy and a cortisone injection.",
+            "She has had 4 months of physical therapy and an injection.",
             "conservative_care_months",
             4,
         ),
@@ -43,12 +43,12 @@ def _case_with_summary(summary: str) -> Case:
         ("He denies night pain.", "night_pain", False),
         ("Examination showed a positive Neer impingement test.", "impingement_test_relief", True),
         (
-            "An MRI revealed a full-thickness tear of the supraspinatus tendon.",
+            "An MRI revealed a full-thickness supraspinatus tear.",
             "rotator_cuff_tear",
             "full_thickness",
         ),
         (
-            "An MRI showed an almost full-thickness tear of the supraspinatus.",
+            "An MRI showed an almost full-thickness cuff tear.",
             "rotator_cuff_tear",
             "partial_thickness",
         ),
