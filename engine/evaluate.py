@@ -20,7 +20,14 @@ from typing import Any, Literal, Protocol
 
 import durable_rules_engine
 
-from engine.compile import CompiledPack, applies_name, compile_pack, outcome_name
+from engine.compile import (
+    MAX_ALPHA_CHILDREN,
+    CompiledPack,
+    applies_name,
+    compile_pack,
+    outcome_name,
+    widest_alpha_node,
+)
 from engine.errors import InputError
 from engine.facts import Case, Documented, Evidence, RequestedItem, StrictModel
 from engine.rules import Criterion, Rule, RulePack
@@ -73,7 +80,10 @@ def item_facts(
     for layer in (case.findings, item.facts, extra or {}):
         for name, documented in layer.items():
             if documented is not None:
-                values[name] = documented.value
+                value = documented.value
+                # durable_rules parses numbers in C and a subnormal float (5e-324) compares
+                # differently there than in Python; no clinical figure needs more than 6 decimals
+                values[name] = round(value, 6) if isinstance(value, float) else value
                 evidence[name] = tuple(documented.evidence)
     if "daily_mme" not in values and drug is not None:
         _derive_daily_mme(drug, values, evidence, vocab)
@@ -128,48 +138,69 @@ class Matcher(Protocol):
 
 
 class DurableMatcher:
-    """The compiled pack in one durable_rules ruleset, driven through its raw C interface."""
+    """The compiled pack in durable_rules, one ruleset per kind, driven through its raw C interface."""
 
     def __init__(self, compiled: CompiledPack) -> None:
         self.compiled = compiled
         self.wanted: frozenset[str] = frozenset()
-        try:
-            self.handle = durable_rules_engine.create_ruleset(compiled.name, compiled.as_json())
-        except Exception as exc:  # durable_rules raises bare Exception with an error code
-            raise EngineError(f"durable_rules refused ruleset {compiled.name}: {exc}") from exc
+        self.handles: dict[str, int] = {}
+        for kind in sorted(compiled.rulesets):
+            name = compiled.ruleset_name(kind)
+            try:
+                self.handles[kind] = durable_rules_engine.create_ruleset(name, compiled.as_json(kind))
+            except Exception as exc:  # durable_rules raises bare Exception with an error code
+                self.close()
+                raise EngineError(f"durable_rules refused ruleset {name}: {exc}") from exc
         self._sids = itertools.count(1)
 
     def close(self) -> None:
-        durable_rules_engine.delete_ruleset(self.handle)
+        for handle in self.handles.values():
+            durable_rules_engine.delete_ruleset(handle)
+        self.handles = {}
 
     def fire(self, batch: Sequence[ItemFacts]) -> dict[str, set[str]]:
         fired: dict[str, set[str]] = {f.item_id: set() for f in batch}
-        known = [f for f in batch if f.values.get("kind") in self.compiled.kinds]
-        if not known:
-            return fired
+        by_kind: dict[str, list[ItemFacts]] = {}
+        for facts in batch:
+            kind = facts.values.get("kind")
+            if kind in self.handles:
+                by_kind.setdefault(kind, []).append(facts)
+        for kind, group in by_kind.items():
+            self._fire_session(self.handles[kind], group, fired)
+        return fired
+
+    def _fire_session(self, handle: int, group: Sequence[ItemFacts], fired: dict[str, set[str]]) -> None:
         sid = str(next(self._sids))
-        facts = [_durable_fact(f, sid, self.wanted) for f in known]
+        facts = [_durable_fact(f, sid, self.wanted) for f in group]
         try:
-            _, state_offset = durable_rules_engine.assert_facts(self.handle, json.dumps(facts))
+            _, state_offset = durable_rules_engine.assert_facts(handle, json.dumps(facts))
         except Exception as exc:
             raise EngineError(f"durable_rules refused the facts of session {sid}: {exc}") from exc
         try:
-            result = durable_rules_engine.start_action_for_state(self.handle, state_offset)
+            result = durable_rules_engine.start_action_for_state(handle, state_offset)
             message = result[1] if result else None
             while message:
                 for rule_name, bound in json.loads(message).items():
                     fired[bound["m"]["id"]].add(rule_name)
-                message = durable_rules_engine.complete_and_start_action(self.handle, state_offset)
+                message = durable_rules_engine.complete_and_start_action(handle, state_offset)
         finally:
             # only after every activation is drained: deleting earlier aborts the process
-            durable_rules_engine.delete_state(self.handle, sid)
-        return fired
+            durable_rules_engine.delete_state(handle, sid)
 
 
 def durable_matcher(pack: RulePack, vocab: Vocabulary) -> DurableMatcher:
     """The pack as one durable_rules ruleset; a rule durable_rules refuses is bad input, located."""
+    compiled = compile_pack(pack, vocab.kind_ids)
+    width, prefix = max(widest_alpha_node(ruleset) for ruleset in compiled.rulesets.values())
+    if width > MAX_ALPHA_CHILDREN:
+        anchor = " then ".join(prefix) or "the root"
+        raise InputError(
+            pack.files[0] if pack.files else None,
+            f"{width} different tests follow {anchor}; durable_rules hangs past 512 "
+            f"(limit {MAX_ALPHA_CHILDREN}): anchor the rules on a narrower applies_to (class, subtype)",
+        )
     try:
-        matcher = DurableMatcher(compile_pack(pack, vocab.kind_ids))
+        matcher = DurableMatcher(compiled)
     except EngineError:
         for rule in pack.rules:
             alone = RulePack(rules=(rule,), content_hash=f"{pack.content_hash}-{rule.id}")
@@ -359,13 +390,13 @@ def choose_rules(pack: RulePack, applied: Iterable[Rule], when: dt.date) -> list
     if mtus:
         mtus_ids = {r.id for r in mtus}
         guideline = mtus + [r for r in guideline if r.authority != "mtus" and mtus_ids & set(r.supplements)]
-    return sorted(guideline, key=lambda r: pack.rules.index(r)) + practice
+    return sorted(guideline, key=lambda r: pack.position[r.id]) + practice
 
 
 def resolve_item(
     pack: RulePack, item: RequestedItem, facts: ItemFacts, fired: set[str], when: dt.date
 ) -> ItemResult:
-    applied = [r for r in pack.rules if item.kind in r.kinds and applies_name(r.id, item.kind) in fired]
+    applied = [r for r in pack.rules_by_kind.get(item.kind, ()) if applies_name(r.id, item.kind) in fired]
     chosen = choose_rules(pack, applied, when)
     covered = any(not r.cross_cutting for r in chosen)
     rule_results: list[RuleResult] = []

@@ -218,7 +218,7 @@ class Rule:
     file: str
     line: int | None
 
-    @property
+    @cached_property
     def kinds(self) -> tuple[str, ...]:
         kind = next(leaf for leaf in self.applies_to if leaf.fact == "kind")
         return kind.value if isinstance(kind.value, tuple) else (str(kind.value),)
@@ -240,6 +240,18 @@ class RulePack:
     @cached_property
     def by_id(self) -> dict[str, Rule]:
         return {rule.id: rule for rule in self.rules}
+
+    @cached_property
+    def rules_by_kind(self) -> dict[str, tuple[Rule, ...]]:
+        by_kind: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            for kind in rule.kinds:
+                by_kind.setdefault(kind, []).append(rule)
+        return {kind: tuple(rules) for kind, rules in by_kind.items()}
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {rule.id: i for i, rule in enumerate(self.rules)}
 
     @cached_property
     def criteria(self) -> dict[str, Criterion]:
@@ -294,11 +306,6 @@ class _RuleFile(StrictModel):
     edition: str
     topic: Annotated[str, Field(min_length=1)]
     rules: Annotated[list[_RuleSpec], Field(min_length=1)]
-
-
-# Rules anchored on one treatment kind share one durable_rules alpha node; past 512 distinct tests
-# under it durable_rules' create_ruleset spins forever (see docs on durable_rules' limits).
-MAX_CRITERIA_PER_KIND = 200
 
 
 class _Loader:
@@ -526,15 +533,6 @@ def load_rules(paths: Sequence[Path] = (RULES_DIR,), root: Path = RULES_DIR) -> 
         for target in rule.supplements:
             if target not in rule_ids:
                 raise InputError(rule.file, f"rule {rule.id} supplements unknown rule {target!r}", rule.line)
-    per_kind: dict[str, int] = {}
-    for rule in rules:
-        for kind in rule.kinds:
-            per_kind[kind] = per_kind.get(kind, 0) + len(rule.criteria) + 1
-    for kind, count in per_kind.items():
-        if count > MAX_CRITERIA_PER_KIND:
-            raise InputError(
-                root, f"{count} criteria anchored on kind {kind!r}; at most {MAX_CRITERIA_PER_KIND} are safe"
-            )
     vocabulary_files = sorted(FACTS_DIR.glob("*.yaml"))
     return RulePack(
         rules=tuple(rules),

@@ -15,8 +15,9 @@ from engine.errors import InputError
 M = TypeVar("M", bound=BaseModel)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys: a silently dropped key loses a user's data."""
+class _StrictLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe loading through libyaml where present, refusing duplicate keys: a silently dropped
+    key loses a user's data."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -76,9 +77,11 @@ def load_yaml(path: Path) -> YamlDocument:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot read file: {exc}") from None
+    loader = _StrictLoader(text)
     try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)
+        # one parse: the node tree keeps the line marks, and the data is constructed from it
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -86,6 +89,8 @@ def load_yaml(path: Path) -> YamlDocument:
         raise InputError(path, f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise InputError(path, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     return YamlDocument(path=path, data=data, root=root)
 
 
