@@ -281,7 +281,9 @@ def rules_lint(rules: RulesOption = None) -> None:
 
     def body() -> None:
         pack = _pack(rules)
-        durable_matcher(pack, load_vocabulary()).close()
+        matcher = durable_matcher(pack, load_vocabulary())
+        matcher.create_all()
+        matcher.close()
         stdout.print(f"ok: {len(pack.files)} files, {len(pack.rules)} rules, {len(pack.criteria)} criteria")
 
     guarded(body)

@@ -13,12 +13,13 @@ met nor not_met fired, because a fact the condition needs is absent.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, RulePack, negate
+from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, Rule, RulePack, negate
 
 _OPERATORS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
@@ -128,6 +129,7 @@ class CompiledPack:
 
     name: str
     rulesets: dict[str, dict[str, Any]]
+    facts_by_kind: dict[str, frozenset[str]]
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -146,11 +148,17 @@ def compile_pack(pack: RulePack, kinds: Iterable[str]) -> CompiledPack:
     rulesets: dict[str, dict[str, Any]] = {
         kind: {f"item:{kind}": {"all": [{"m": {"kind": kind}}]}} for kind in all_kinds
     }
+    facts_by_kind: dict[str, set[str]] = {kind: {"kind", AS_OF} for kind in all_kinds}
     for rule in pack.rules:
         for kind in rule.kinds:
             ruleset = rulesets[kind]
+            facts_by_kind[kind].update(f for leaf in rule.applies_to for f in leaf.facts)
+            facts_by_kind[kind].update(f for c in rule.criteria for f in c.facts)
             anchor = Leaf("kind", "eq", kind)
-            scope = [_leaf_expression(leaf) for leaf in rule.applies_to if leaf.fact != "kind"]
+            scope = [
+                *_in_force(rule),
+                *(_leaf_expression(leaf) for leaf in rule.applies_to if leaf.fact != "kind"),
+            ]
             ruleset[applies_name(rule.id, kind)] = _anchored(anchor, scope)
             for criterion in rule.criteria:
                 if isinstance(criterion.condition, Never):
@@ -161,4 +169,26 @@ def compile_pack(pack: RulePack, kinds: Iterable[str]) -> CompiledPack:
                 not_met = expression(negate(criterion.condition))
                 ruleset[outcome_name(criterion.id, "met", kind)] = _anchored(anchor, [*scope, met])
                 ruleset[outcome_name(criterion.id, "not_met", kind)] = _anchored(anchor, [*scope, not_met])
-    return CompiledPack(name=f"imr-rules#{pack.version}", rulesets=rulesets)
+    return CompiledPack(
+        name=f"imr-rules#{pack.version}",
+        rulesets=rulesets,
+        facts_by_kind={kind: frozenset(names) for kind, names in facts_by_kind.items()},
+    )
+
+
+# The evaluation date, as a yyyymmdd number on every asserted item: a rule of an edition not in
+# force on that date then never fires, which keeps activations to the rules that can decide.
+AS_OF = "as_of"
+
+
+def date_number(day: dt.date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
+def _in_force(rule: Rule) -> list[dict[str, Any]]:
+    tests: list[dict[str, Any]] = []
+    if rule.effective_from is not None:
+        tests.append({"$gte": {AS_OF: date_number(rule.effective_from)}})
+    if rule.effective_to is not None:
+        tests.append({"$lte": {AS_OF: date_number(rule.effective_to)}})
+    return tests

@@ -21,10 +21,12 @@ from typing import Any, Literal, Protocol
 import durable_rules_engine
 
 from engine.compile import (
+    AS_OF,
     MAX_ALPHA_CHILDREN,
     CompiledPack,
     applies_name,
     compile_pack,
+    date_number,
     outcome_name,
     widest_alpha_node,
 )
@@ -117,11 +119,12 @@ def comparable_value(value: object) -> bool:
     return isinstance(value, bool | int | float | str)
 
 
-def _durable_fact(facts: ItemFacts, sid: str, wanted: frozenset[str]) -> dict[str, Any]:
-    fact: dict[str, Any] = {"sid": sid, "id": facts.item_id}
-    for name, value in facts.values.items():
+def _durable_fact(facts: ItemFacts, sid: str, when: int, wanted: frozenset[str]) -> dict[str, Any]:
+    fact: dict[str, Any] = {"sid": sid, "id": facts.item_id, AS_OF: when}
+    for name in wanted & facts.values.keys():
+        value = facts.values[name]
         # dates are never compared by rules (the loader refuses it); None and [] mean absent
-        if name in wanted and comparable_value(value):
+        if comparable_value(value):
             fact[name] = value
     if len(fact) > MAX_FACT_PROPERTIES:
         raise EngineError(f"item {facts.item_id} has {len(fact)} properties; durable_rules allows 254")
@@ -132,46 +135,89 @@ def _durable_fact(facts: ItemFacts, sid: str, wanted: frozenset[str]) -> dict[st
 
 
 class Matcher(Protocol):
-    """Which compiled rule names fire for each item (by item id)."""
+    """Which compiled rule names fire for each item (by item id), on the evaluation date."""
 
-    def fire(self, batch: Sequence[ItemFacts]) -> dict[str, set[str]]: ...
+    def fire(self, batch: Sequence[ItemFacts], when: dt.date) -> dict[str, set[str]]: ...
 
 
 class DurableMatcher:
-    """The compiled pack in durable_rules, one ruleset per kind, driven through its raw C interface."""
+    """The compiled pack in durable_rules, one ruleset per kind, driven through its raw C interface.
 
-    def __init__(self, compiled: CompiledPack) -> None:
+    A kind's ruleset is created the first time an item of that kind comes (`imr explain` of one
+    case needs a few of them); `create_all` creates every one, as `imr rules lint` does.
+    """
+
+    def __init__(self, pack: RulePack, compiled: CompiledPack) -> None:
+        self.pack = pack
         self.compiled = compiled
-        self.wanted: frozenset[str] = frozenset()
         self.handles: dict[str, int] = {}
-        for kind in sorted(compiled.rulesets):
-            name = compiled.ruleset_name(kind)
-            try:
-                self.handles[kind] = durable_rules_engine.create_ruleset(name, compiled.as_json(kind))
-            except Exception as exc:  # durable_rules raises bare Exception with an error code
-                self.close()
-                raise EngineError(f"durable_rules refused ruleset {name}: {exc}") from exc
         self._sids = itertools.count(1)
+
+    def create_all(self) -> None:
+        for kind in sorted(self.compiled.rulesets):
+            self._handle(kind)
 
     def close(self) -> None:
         for handle in self.handles.values():
             durable_rules_engine.delete_ruleset(handle)
         self.handles = {}
 
-    def fire(self, batch: Sequence[ItemFacts]) -> dict[str, set[str]]:
+    def _handle(self, kind: str) -> int:
+        if kind not in self.handles:
+            self.handles[kind] = self._create(kind)
+        return self.handles[kind]
+
+    def _create(self, kind: str) -> int:
+        ruleset = self.compiled.rulesets[kind]
+        width, prefix = widest_alpha_node(ruleset)
+        if width > MAX_ALPHA_CHILDREN:
+            raise InputError(
+                self.pack.files[0] if self.pack.files else None,
+                f"{width} different tests follow {' then '.join(prefix)}; durable_rules hangs past 512 "
+                f"(limit {MAX_ALPHA_CHILDREN}): anchor the rules on a narrower applies_to (class, subtype)",
+            )
+        try:
+            return durable_rules_engine.create_ruleset(
+                self.compiled.ruleset_name(kind), self.compiled.as_json(kind)
+            )
+        except Exception as exc:  # durable_rules raises bare Exception with an error code
+            raise self._refused_rule(kind, exc) from None
+
+    def _refused_rule(self, kind: str, exc: Exception) -> Exception:
+        """The first rule of the kind that durable_rules refuses on its own, as located bad input."""
+        for rule in self.pack.rules_by_kind.get(kind, ()):
+            alone = compile_pack(
+                RulePack(rules=(rule,), content_hash=f"{self.pack.content_hash}-{rule.id}"), ()
+            )
+            try:
+                handle = durable_rules_engine.create_ruleset(alone.ruleset_name(kind), alone.as_json(kind))
+            except Exception as refused:
+                return InputError(
+                    rule.file,
+                    f"rule {rule.id}: durable_rules refused it ({refused}): conditions nested too deeply",
+                    rule.line,
+                )
+            durable_rules_engine.delete_ruleset(handle)
+        return EngineError(f"durable_rules refused ruleset {self.compiled.ruleset_name(kind)}: {exc}")
+
+    def fire(self, batch: Sequence[ItemFacts], when: dt.date) -> dict[str, set[str]]:
         fired: dict[str, set[str]] = {f.item_id: set() for f in batch}
         by_kind: dict[str, list[ItemFacts]] = {}
         for facts in batch:
             kind = facts.values.get("kind")
-            if kind in self.handles:
+            if kind in self.compiled.rulesets:
                 by_kind.setdefault(kind, []).append(facts)
         for kind, group in by_kind.items():
-            self._fire_session(self.handles[kind], group, fired)
+            self._fire_session(kind, group, date_number(when), fired)
         return fired
 
-    def _fire_session(self, handle: int, group: Sequence[ItemFacts], fired: dict[str, set[str]]) -> None:
+    def _fire_session(
+        self, kind: str, group: Sequence[ItemFacts], when: int, fired: dict[str, set[str]]
+    ) -> None:
+        handle = self._handle(kind)
+        wanted = self.compiled.facts_by_kind[kind]
         sid = str(next(self._sids))
-        facts = [_durable_fact(f, sid, self.wanted) for f in group]
+        facts = [_durable_fact(f, sid, when, wanted) for f in group]
         try:
             _, state_offset = durable_rules_engine.assert_facts(handle, json.dumps(facts))
         except Exception as exc:
@@ -189,30 +235,8 @@ class DurableMatcher:
 
 
 def durable_matcher(pack: RulePack, vocab: Vocabulary) -> DurableMatcher:
-    """The pack as one durable_rules ruleset; a rule durable_rules refuses is bad input, located."""
-    compiled = compile_pack(pack, vocab.kind_ids)
-    width, prefix = max(widest_alpha_node(ruleset) for ruleset in compiled.rulesets.values())
-    if width > MAX_ALPHA_CHILDREN:
-        anchor = " then ".join(prefix) or "the root"
-        raise InputError(
-            pack.files[0] if pack.files else None,
-            f"{width} different tests follow {anchor}; durable_rules hangs past 512 "
-            f"(limit {MAX_ALPHA_CHILDREN}): anchor the rules on a narrower applies_to (class, subtype)",
-        )
-    try:
-        matcher = DurableMatcher(compiled)
-    except EngineError:
-        for rule in pack.rules:
-            alone = RulePack(rules=(rule,), content_hash=f"{pack.content_hash}-{rule.id}")
-            try:
-                DurableMatcher(compile_pack(alone, vocab.kind_ids)).close()
-            except EngineError as refused:
-                raise InputError(
-                    rule.file, f"rule {rule.id}: {refused} -- its conditions are too deeply nested", rule.line
-                ) from None
-        raise
-    matcher.wanted = pack.referenced_facts | {"kind"}
-    return matcher
+    """The pack compiled for durable_rules (rulesets are created as kinds are first needed)."""
+    return DurableMatcher(pack, compile_pack(pack, vocab.kind_ids))
 
 
 class Evaluator:
@@ -231,7 +255,7 @@ class Evaluator:
         ancillaries = [i for i in case.items if i.ancillary_to is not None]
         results: dict[str, ItemResult] = {}
         batch = [item_facts(case, item, self.vocab) for item in index_items]
-        fired = self.matcher.fire(batch)
+        fired = self.matcher.fire(batch, when)
         for item, facts in zip(index_items, batch, strict=True):
             results[item.item_id] = resolve_item(self.pack, item, facts, fired[item.item_id], when)
         if ancillaries:
@@ -239,7 +263,7 @@ class Evaluator:
                 item_facts(case, item, self.vocab, _index_outcome(case, item, results))
                 for item in ancillaries
             ]
-            fired = self.matcher.fire(batch)
+            fired = self.matcher.fire(batch, when)
             for item, facts in zip(ancillaries, batch, strict=True):
                 results[item.item_id] = resolve_item(self.pack, item, facts, fired[item.item_id], when)
         return CaseResult(

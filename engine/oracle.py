@@ -8,6 +8,7 @@ between the two can only come from matching.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,14 +79,14 @@ class OracleMatcher:
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
 
-    def fire(self, batch: Sequence[ItemFacts]) -> dict[str, set[str]]:
+    def fire(self, batch: Sequence[ItemFacts], when: dt.date) -> dict[str, set[str]]:
         fired: dict[str, set[str]] = {}
         for facts in batch:
             names: set[str] = set()
             values = {k: v for k, v in facts.values.items() if comparable_value(v)}
             kind = values.get("kind")
-            for rule in self.pack.rules:
-                if kind not in rule.kinds or not all(_leaf_truth(leaf, values) for leaf in rule.applies_to):
+            for rule in self.pack.rules_by_kind.get(kind, ()):
+                if not rule.in_force(when) or not all(_leaf_truth(leaf, values) for leaf in rule.applies_to):
                     continue
                 names.add(applies_name(rule.id, kind))
                 for criterion in rule.criteria:

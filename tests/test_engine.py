@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from engine.compile import compile_pack
 from engine.errors import InputError
-from engine.evaluate import DurableMatcher, Evaluator
+from engine.evaluate import DurableMatcher, Evaluator, durable_matcher
 from engine.facts import Case, Documented, Evidence, RequestedItem, load_fact_vocabulary
 from engine.oracle import OracleMatcher
 from engine.paths import PROJECT_ROOT
@@ -181,9 +181,13 @@ def test_a_ruleset_durable_rules_refuses_is_reported_not_crashed(pack: RulePack)
     from engine.compile import CompiledPack
     from engine.evaluate import EngineError
 
-    broken = CompiledPack(name="broken", rulesets={"x": {"r": {"all": [{"m": {"$nonsense": {"x": 1}}}]}}})
+    broken = CompiledPack(
+        name="broken",
+        rulesets={"x": {"r": {"all": [{"m": {"$nonsense": {"x": 1}}}]}}},
+        facts_by_kind={"x": frozenset()},
+    )
     with pytest.raises(EngineError):
-        DurableMatcher(broken)
+        DurableMatcher(pack, broken).create_all()
 
 
 # --- differential: durable_rules against the oracle on random facts --------------------------
@@ -294,7 +298,7 @@ def test_a_criterion_durable_rules_cannot_compile_is_a_located_load_error(tmp_pa
     folder = _rule_file(tmp_path, criteria)
     pack = load_rules([folder], root=tmp_path / "rules")
     with pytest.raises(InputError) as error:
-        Evaluator(pack)
+        durable_matcher(pack, load_vocabulary()).create_all()
     assert "t.yaml:4" in str(error.value) and "T-0" in str(error.value)
 
 
@@ -307,5 +311,5 @@ def test_too_many_tests_under_one_alpha_node_is_refused_before_durable_rules_han
     )
     pack = load_rules([_rule_file(tmp_path, criteria, rules=5)], root=tmp_path / "rules")
     with pytest.raises(InputError) as error:
-        Evaluator(pack)
+        durable_matcher(pack, load_vocabulary()).create_all()
     assert "physical_therapy" in str(error.value) and "hangs past 512" in str(error.value)
