@@ -1,0 +1,116 @@
+"""The physical-medicine topics on the development letters read blind: the therapy cues
+(guidelines/cues/therapy.yaml) read what the letters say, and the therapy rules reproduce the
+recorded outcomes of the therapy items."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from engine.evaluate import Evaluator, ItemResult
+from engine.facts import Case
+from engine.letters.extract import extract_case
+from engine.paths import LETTERS_DIR
+from engine.rules import load_rules
+
+needs_letters = pytest.mark.skipif(not LETTERS_DIR.is_dir(), reason=f"letters not found at {LETTERS_DIR}")
+
+THERAPY_RULE_PREFIXES = (
+    "CPMTG2009-PM",
+    "CPMTG2016-PM",
+    "ODG-PT",
+    "CPMTG2009-MT",
+    "CPMTG2016-MT",
+    "MTUS-ACU",
+    "PSTG-PM",
+    "CPMTG2009-AQUATIC",
+    "CPMTG2016-AQUATIC",
+    "CPMTG2009-MASSAGE",
+    "CPMTG2016-MASSAGE",
+    "CPMTG2009-PASSIVE",
+    "CPMTG2016-PASSIVE",
+    "CPMTG2009-WC",
+    "CPMTG2016-WC",
+)
+
+
+def _letter(name: str) -> Path:
+    folder = "2014-2015" if name[0].isdigit() else "dwc-2016-2017"
+    matches = sorted((LETTERS_DIR / folder).glob(f"{name}*"))
+    assert matches, f"no letter {name} in {LETTERS_DIR / folder}"
+    return matches[0]
+
+
+@cache
+def _case(name: str) -> Case:
+    return extract_case(_letter(name))
+
+
+def _item_fact(name: str, item_id: str, fact: str) -> object:
+    item = next(i for i in _case(name).items if i.item_id == item_id)
+    documented = item.facts.get(fact)
+    return documented.value if documented is not None else None
+
+
+@needs_letters
+@pytest.mark.parametrize(
+    ("letter", "item_id", "fact", "value"),
+    [
+        # "it is possible that the previous physical therapy was several years ago"
+        ("003_", "2", "prior_course_remote", True),
+        # "Acupuncture for 8 sessions was the original request."
+        ("CM17-0007857", "1", "visits_original_request", 8),
+        # "Treatment to date has included ...; 6 chiropractic treatments (without ...)"
+        ("CM16-0247660", "1", "prior_visits", 6),
+        # "course physical therapy (8 sessions November 2016)"
+        ("CM17-0006045", "1", "prior_visits", 8),
+        # "the patient was authorized for a 6 session trial of acupuncture"
+        ("CM17-0011703", "5", "prior_visits", 6),
+        # "the patient is currently undergoing treatment with physical therapy" (ultrasound item)
+        ("CM16-0231745", "4", "adjunct_to_active_program", True),
+    ],
+)
+def test_therapy_cues_read_the_letter(letter: str, item_id: str, fact: str, value: object) -> None:
+    assert _item_fact(letter, item_id, fact) == value
+
+
+@needs_letters
+def test_advice_to_read_the_tapering_guideline_is_not_a_reduced_medication() -> None:
+    # every 2016-2017 opioid decision advises consulting "Tapering opioids"; that is no finding
+    for name in ("CM17-0015790", "CM17-0017734"):
+        assert "pain_medication_reduced" not in _case(name).findings
+
+
+@needs_letters
+def test_a_lumbar_stabilization_program_is_not_a_shoulder_stabilization() -> None:
+    documented = _case("CM17-0010362").findings.get("postsurgical_procedure")
+    assert documented is None or documented.value != "shoulder_stabilization"
+
+
+def _therapy_results() -> list[ItemResult]:
+    evaluator = Evaluator(load_rules())
+    files = sorted((LETTERS_DIR / "2014-2015").glob("*.txt")) + sorted(
+        (LETTERS_DIR / "dwc-2016-2017").glob("*.pdf")
+    )
+    results = []
+    for path in files:
+        for item in evaluator.evaluate(extract_case(path)).items:
+            if item.recorded is not None and any(r.startswith(THERAPY_RULE_PREFIXES) for r in item.rule_ids):
+                results.append(item)
+    return results
+
+
+@needs_letters
+def test_therapy_items_reproduce_the_recorded_outcomes() -> None:
+    results = _therapy_results()
+    reproduced = sum(r.status == "reproduced" for r in results)
+    overturned = [r for r in results if r.recorded == "Overturned"]
+    found = sum(r.predicted == "Overturned" for r in overturned)
+    print(
+        f"therapy items: {reproduced}/{len(results)} reproduced; Overturned found {found}/{len(overturned)}"
+    )
+    assert len(results) >= 35
+    assert reproduced / len(results) >= 0.8
+    assert found / len(overturned) >= 0.6
