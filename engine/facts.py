@@ -17,6 +17,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.cache import load_cached
 from engine.errors import InputError
 from engine.paths import GUIDELINES_DIR
 from engine.yamlio import load_yaml, validate
@@ -151,8 +152,15 @@ def _load_fact_file(path: Path) -> dict[str, FactSpec]:
 
 @cache
 def load_fact_vocabulary(directory: Path = FACTS_DIR) -> FactVocabulary:
+    files = sorted(directory.glob("*.yaml"))
+    return load_cached(
+        "facts", [*files, Path(__file__)], lambda: _build_fact_vocabulary(files), FactVocabulary
+    )
+
+
+def _build_fact_vocabulary(files: Sequence[Path]) -> FactVocabulary:
     specs: dict[str, FactSpec] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in files:
         for name, spec in _load_fact_file(path).items():
             if name in specs:
                 raise InputError(path, f"fact {name!r} is already defined in another facts file")

@@ -21,9 +21,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from engine.cache import load_cached
 from engine.errors import InputError
 from engine.facts import FACTS_DIR, FactVocabulary, StrictModel, load_fact_vocabulary
-from engine.paths import RULES_DIR
+from engine.paths import GUIDELINES_DIR, RULES_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 from engine.yamlio import YamlDocument, load_yaml, validate
 
@@ -511,11 +512,26 @@ def _content_hash(files: Sequence[Path], extra: Sequence[Path]) -> str:
 
 
 def load_rules(paths: Sequence[Path] = (RULES_DIR,), root: Path = RULES_DIR) -> RulePack:
-    """Load and check every rule file under `paths`; raise InputError at the first problem."""
+    """Load and check every rule file under `paths`; raise InputError at the first problem.
+
+    A checked pack is cached by the content of its files and of the loader (engine/cache.py).
+    """
+    files = list(_rule_files(paths))
+    vocabulary_files = [*sorted(FACTS_DIR.glob("*.yaml")), *sorted(GUIDELINES_DIR.glob("*.yaml"))]
+    here = Path(__file__).parent
+    code = [here / name for name in ("rules.py", "facts.py", "yamlio.py", "vocab.py")]
+    return load_cached(
+        f"rules-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}",
+        [*files, *vocabulary_files, *code],
+        lambda: _load_rules(files, root, vocabulary_files),
+        RulePack,
+    )
+
+
+def _load_rules(files: Sequence[Path], root: Path, vocabulary_files: Sequence[Path]) -> RulePack:
     facts = load_fact_vocabulary()
     vocab = load_vocabulary()
     loader = _Loader(facts, vocab)
-    files = list(_rule_files(paths))
     rules: list[Rule] = []
     first_seen: dict[str, tuple[str, int | None]] = {}
     for path in files:
@@ -533,9 +549,8 @@ def load_rules(paths: Sequence[Path] = (RULES_DIR,), root: Path = RULES_DIR) -> 
         for target in rule.supplements:
             if target not in rule_ids:
                 raise InputError(rule.file, f"rule {rule.id} supplements unknown rule {target!r}", rule.line)
-    vocabulary_files = sorted(FACTS_DIR.glob("*.yaml"))
     return RulePack(
         rules=tuple(rules),
-        content_hash=_content_hash(files, [*vocabulary_files, *vocab.source_files]),
+        content_hash=_content_hash(files, vocabulary_files),
         files=tuple(str(f) for f in files),
     )

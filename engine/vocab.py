@@ -23,6 +23,7 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.cache import load_cached
 from engine.errors import InputError
 from engine.paths import GUIDELINES_DIR
 from engine.yamlio import YamlDocument, load_yaml, validate
@@ -902,6 +903,11 @@ def _read(path: Path, check: Callable[[YamlDocument], M]) -> M:
 def load_vocabulary(directory: Path = GUIDELINES_DIR) -> Vocabulary:
     """Read and cross-check the four vocabulary files; the first problem raises InputError."""
     paths = [directory / name for name in (CATALOG_FILE, DRUGS_FILE, TREATMENTS_FILE, BODY_REGIONS_FILE)]
+    # checked vocabularies are cached by the content of the files and of this module
+    return load_cached("vocabulary", [*paths, Path(__file__)], lambda: _build_vocabulary(paths), Vocabulary)
+
+
+def _build_vocabulary(paths: list[Path]) -> Vocabulary:
     catalog = _read(paths[0], _check_catalog)
     drug_file = _read(paths[1], _check_drugs)
     treatment_file = _read(paths[2], _check_treatments)
