@@ -70,16 +70,22 @@ def expression(condition: Condition) -> dict[str, Any]:
         case AnyOf(parts):
             return {"$or": [expression(p) for p in parts]}
         case FirstDocumented(parts):
-            # part i decides when every fact of the parts before it is absent and its own are present
+            # part i decides when each part before it lacks at least one of its facts (so could
+            # not decide) and its own facts are all present
             options = []
             for i, part in enumerate(parts):
-                absent = [{"$nex": {name: 1}} for earlier in parts[:i] for name in earlier.facts]
+                absent = [_any_absent(earlier) for earlier in parts[:i]]
                 options.append(
                     {"$and": [*absent, _leaf_expression(part)]} if absent else _leaf_expression(part)
                 )
             return {"$or": options}
         case Never():
             raise ValueError("'never' compiles to no expression")
+
+
+def _any_absent(leaf: Leaf) -> dict[str, Any]:
+    tests = [{"$nex": {name: 1}} for name in leaf.facts]
+    return tests[0] if len(tests) == 1 else {"$or": tests}
 
 
 def _anchored(anchor: Leaf, rest: Iterable[dict[str, Any]]) -> dict[str, Any]:

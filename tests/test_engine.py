@@ -313,3 +313,26 @@ def test_too_many_tests_under_one_alpha_node_is_refused_before_durable_rules_han
     with pytest.raises(InputError) as error:
         durable_matcher(pack, load_vocabulary()).create_all()
     assert "physical_therapy" in str(error.value) and "hangs past 512" in str(error.value)
+
+
+def test_first_documented_skips_a_part_missing_any_of_its_facts(tmp_path: Path) -> None:
+    # the part `visits_requested <= 10 - prior_visits` cannot decide without prior_visits, even
+    # though visits_requested is present: the next part decides, through durable_rules and oracle
+    criteria = (
+        "      - id: T-@-01\n        text: t\n        citation: {section: s}\n        when:\n"
+        "          first_documented:\n"
+        "            - {fact: visits_requested, lte: 10, minus: prior_visits}\n"
+        "            - {fact: visits_requested, lte: 6}\n"
+    )
+    pack = load_rules([_rule_file(tmp_path, criteria)], root=tmp_path / "rules")
+    when = dt.date(2015, 1, 1)
+    for facts, expected in [
+        ({"visits_requested": 8}, "not_met"),
+        ({"visits_requested": 6}, "met"),
+        ({"visits_requested": 8, "prior_visits": 2}, "met"),
+        ({"visits_requested": 8, "prior_visits": 3}, "not_met"),
+    ]:
+        case = _case("c", [("physical_therapy", None, facts)])
+        for evaluator in (Evaluator(pack), Evaluator(pack, matcher=OracleMatcher(pack))):
+            (criterion,) = evaluator.evaluate(case, when).items[0].criteria
+            assert criterion.status == expected, (facts, type(evaluator.matcher).__name__)
