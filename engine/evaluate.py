@@ -346,6 +346,8 @@ class RuleResult(StrictModel):
     title: str
     edition: str
     topic: str
+    combine: Literal["all", "any", "at_least"]
+    at_least: int | None
     status: Literal["supported", "not_supported"]
     criteria: list[str]
 
@@ -442,6 +444,8 @@ def resolve_item(
                 title=rule.title,
                 edition=rule.edition,
                 topic=rule.topic,
+                combine=rule.combine,
+                at_least=rule.at_least,
                 status="supported" if ok else "not_supported",
                 criteria=[r.id for r in results],
             )

@@ -158,15 +158,18 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _criterion_block(c: CriterionResult) -> Text:
+def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
     text = Text()
     text.append(f"  {_MARK[c.status]} {c.id}  ", style=STATUS_STYLE[c.status])
     text.append(c.status.replace("_", " "), style=STATUS_STYLE[c.status])
     if c.status == "not_documented":
-        text.append(
-            " (blocks: the guideline requires it)" if c.blocks_when_not_documented else " (set aside)",
-            style="dim",
-        )
+        if alternative:
+            note = " (one of the alternatives: counts only when documented)"
+        elif c.blocks_when_not_documented:
+            note = " (blocks: the guideline requires it)"
+        else:
+            note = " (set aside)"
+        text.append(note, style="dim")
     text.append(f"\n      asks      {c.text}")
     if c.uncertain:
         text.append(f"\n      uncertain {c.uncertain}", style="magenta")
@@ -205,9 +208,12 @@ def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) ->
         by_id = {c.id: c for c in item.criteria}
         for rule in item.rules:
             line = Text(f"rule {rule.id}: {rule.title}", style="bold")
-            line.append(f"  [{rule.edition}] -> {rule.status.replace('_', ' ')}", style="dim")
+            needs = {"all": "all criteria", "any": "any one criterion"}.get(
+                rule.combine, f"{rule.at_least} criteria"
+            )
+            line.append(f"  [{rule.edition}; needs {needs}] -> {rule.status.replace('_', ' ')}", style="dim")
             out.append(line)
-            out.extend(_criterion_block(by_id[cid]) for cid in rule.criteria)
+            out.extend(_criterion_block(by_id[cid], rule.combine != "all") for cid in rule.criteria)
     return out
 
 
