@@ -147,6 +147,74 @@ def explain(
     guarded(body)
 
 
+@app.command()
+def extract(
+    letters: Annotated[
+        list[Path] | None, typer.Argument(help="IMR letters (PDF or text) or folders of them.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Folder to write one case YAML per letter into.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite case files that already exist.")] = False,
+    compare: Annotated[
+        list[Path] | None,
+        typer.Option("--compare", help="Hand-transcribed cases to score extraction against (per-fact P/R)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Read letters into cases, with the evidence of every fact; or score extraction with --compare."""
+    from engine.batch import input_files
+    from engine.letters.caseio import case_filename, case_yaml, compare_transcribed, write_case
+    from engine.letters.extract import extract_case
+
+    def scores() -> None:
+        _, summary = compare_transcribed(compare or [])
+        if as_json:
+            _print_json(summary.model_dump())
+            return
+        from rich.table import Table
+
+        table = Table(title=f"extraction against {summary.cases} hand-transcribed cases")
+        for column in ("fact", "agree", "extra", "missed", "precision", "recall"):
+            table.add_column(column)
+        for name, tp, fp, fn, precision, recall in summary.rows():
+            table.add_row(
+                name,
+                str(tp),
+                str(fp),
+                str(fn),
+                "n/a" if precision is None else f"{precision:.2f}",
+                "n/a" if recall is None else f"{recall:.2f}",
+            )
+        stdout.print(table)
+        stdout.print(
+            f"items: {summary.items_extracted} extracted, {summary.items_transcribed} transcribed, "
+            f"{summary.items_text_agree} with the same text"
+        )
+
+    def body() -> int:
+        if compare:
+            scores()
+            return 0
+        if not letters:
+            raise InputError(None, "name letters to extract, or --compare CASES")
+        failed = False
+        for path in input_files(letters):
+            try:
+                case = extract_case(path)
+                if output is None:
+                    sys.stdout.write(f"# {path}\n{case_yaml(case)}---\n")
+                else:
+                    written = write_case(case, output / case_filename(case), overwrite=force)
+                    stdout.print(f"{path} -> {written}", markup=False, highlight=False)
+            except InputError as exc:
+                _error_line(f"error: {exc.one_line()}")
+                failed = True
+        return 2 if failed else 0
+
+    raise typer.Exit(guarded(body))
+
+
 @rules_app.command("list")
 def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
     """One line per rule: id, edition, what it applies to, number of criteria."""

@@ -134,3 +134,44 @@ def test_explain_names_each_criterion_with_its_citation_and_evidence() -> None:
 def test_explain_of_an_unknown_item_is_bad_input() -> None:
     done = run("explain", str(CASE), "9")
     assert done.returncode == 2 and "no item '9'" in done.stderr
+
+
+LETTER_DIR = Path(__import__("engine.paths", fromlist=["LETTERS_DIR"]).LETTERS_DIR)
+needs_letters = pytest.mark.skipif(not LETTER_DIR.is_dir(), reason="development letters not present")
+
+
+@needs_letters
+def test_extract_writes_cases_that_load_and_never_overwrites_without_force(tmp_path: Path) -> None:
+    letter = LETTER_DIR / "dwc-2016-2017" / "CM16-0219557.pdf"
+    done = run("extract", str(letter), "-o", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    (written,) = tmp_path.glob("*.yaml")
+    before = written.read_text()
+    assert "extracted: true" in before
+    assert run("explain", str(written)).returncode == 0
+    written.write_text(before + "# a note the user added\n")
+    again = run("extract", str(letter), "-o", str(tmp_path))
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert written.read_text().endswith("# a note the user added\n")
+    assert run("extract", str(letter), "-o", str(tmp_path), "--force").returncode == 0
+    assert written.read_text() == before
+
+
+@needs_letters
+def test_extract_compare_prints_precision_and_recall_per_fact() -> None:
+    done = run("extract", "--compare", str(CASES_DIR / "2014-2015"), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["cases"] == 5
+    assert summary["overall"]["true_positives"] > 50
+
+
+@needs_letters
+def test_check_reads_letters_directly_and_a_bad_one_does_not_stop_the_run(tmp_path: Path) -> None:
+    shutil.copy(LETTER_DIR / "dwc-2016-2017" / "CM16-0219557.pdf", tmp_path)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
+    done = run("check", "--json", str(tmp_path))
+    assert done.returncode == 2
+    cases = json.loads(done.stdout)["cases"]
+    assert sorted(c.get("error") is None for c in cases) == [False, True]
+    assert "Traceback" not in done.stderr
