@@ -31,10 +31,21 @@ from functools import cached_property
 from typing import Literal
 
 from engine.facts import Documented, Evidence, FactValue
-from engine.letters.cues import DATE_RE, Cue, CueBook, FactRules, ItemFilter, parse_date, parse_number
+from engine.letters.cues import (
+    DATE_RE,
+    AnyOf,
+    Cue,
+    CueBook,
+    FactRules,
+    ItemFilter,
+    Key,
+    KeySet,
+    parse_date,
+    parse_number,
+)
 from engine.letters.items import Frequency, normalize_item
 from engine.letters.model import ParsedLetter
-from engine.vocab import Vocabulary
+from engine.vocab import Token, Vocabulary, phrase_key, tokenize
 
 SectionName = Literal["summary", "rationale"]
 _I = re.IGNORECASE
@@ -44,11 +55,63 @@ _I = re.IGNORECASE
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|(?<=[a-z0-9]\.)(?=[A-Z][a-z]+\b)|\n")
 _WORD_BEFORE_PERIOD = re.compile(r"(?:^|[\s(\[\"'])(?P<word>[A-Za-z][A-Za-z.]*)$")
 _ABBREVIATIONS = frozenset(
-    (
-        "dr mr mrs ms st vs etc e.g i.e eg ie approx appt pg pgs p pp fig no nos ed eds jr sr inc co "
-        "corp u.s a.m p.m min max hx dx tx rx sx fx pt pts dept vol ref jan feb mar apr jun jul aug sep "
-        "sept oct nov dec "
-    ).split()
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "eg",
+        "ie",
+        "approx",
+        "appt",
+        "pg",
+        "pgs",
+        "p",
+        "pp",
+        "fig",
+        "no",
+        "nos",
+        "ed",
+        "eds",
+        "jr",
+        "sr",
+        "inc",
+        "co",
+        "corp",
+        "u.s",
+        "a.m",
+        "p.m",
+        "min",
+        "max",
+        "hx",
+        "dx",
+        "tx",
+        "rx",
+        "sx",
+        "fx",
+        "pt",
+        "pts",
+        "dept",
+        "vol",
+        "ref",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
 _QUOTES = re.compile(r"[\"“”]")
 
@@ -63,6 +126,7 @@ class Sentence:
     section: SectionName
     item_id: str | None
     opens_quote: bool = False
+    lowered: str = ""
 
 
 def split_sentences(
@@ -100,7 +164,7 @@ def _append_sentence(
     if end > start:
         written = text[start:end]
         opens_quote = len(_QUOTES.findall(written)) % 2 == 1
-        sentences.append(Sentence(start, end, written, section, item_id, opens_quote))
+        sentences.append(Sentence(start, end, written, section, item_id, opens_quote, written.lower()))
 
 
 # --- blind mode: sentences that state an outcome ----------------------------------------------------
@@ -109,66 +173,95 @@ _SUBJECT = (
     r"(?:the|this|that|such|these|a|an)\s+(?:requests?|requested|treatments?|services?|items?|procedures?|"
     r"medications?|studies|study|therapy|prescriptions?)"
 )
-CONCLUSION_RE = re.compile(
-    r"\bmedically\s+(?:necessary|appropriate|reasonable|indicated)"
-    r"|\bmedical(?:ly)?\s+necess"
-    r"|\b(?:partially[-\s]?|non[-\s]?|un)?certif(?:y|ied|ies|ication)\b"
-    r"|\b(?:upheld|overturned)\b"
-    r"|\b(?:is|are|was|were|be|been)\s+(?:not\s+)?(?:medically\s+)?(?:indicated|warranted|supported)\b"
-    r"(?!\s+(?:that|by\s+the\s+(?:patient|injured|applicant|claimant)|in\s+the\s+(?:medical\s+)?records?))"
-    rf"|\b{_SUBJECT}\b[^.;]*?\b(?:is|are|was|were|be|been)\s+(?:\w+ly\s+)?(?:not\s+)?(?:recommended|appropriate|"
-    r"reasonable|justified|approved|denied|modified|necessary|established)\b"
-    rf"|\b(?:therefore|thus|hence|as\s+such|accordingly|consequently|in\s+conclusion|given\s+the\s+above)\b,?\s+{_SUBJECT}\b"
-    r"|\b(?:denied|modified|approved|authorized|non-?certified)\s+(?:the\s+|this\s+|a\s+)?(?:requests?|requested)\b"
-    r"|\b(?:was|were|been|is|are)\s+(?:\w+ly\s+)?(?:denied|modified)\b"
-    r"|\b(?:cannot|can\s+not|could\s+not)\s+be\s+(?:considered|recommended|supported|certified|approved)\b"
-    r"|\bdetermined\s+to\s+(?:not\s+)?be\b"
-    r"|\b(?:UR|utilization\s+review|claims\s+administrator|reviewer|prior)(?:['’]s)?\s+(?:rationale|reasoning|"
-    r"determination|decision)\b|\brationale\s+(?:follows|is\s+as\s+follows|was\s+as\s+follows)\b",
-    _I,
+CONCLUSION = AnyOf(
+    r"\bmedically\s+(?:necessary|appropriate|reasonable|indicated)",
+    r"\bmedical(?:ly)?\s+necess",
+    r"\b(?:partially[-\s]?|non[-\s]?|un)?certif(?:y|ied|ies|ication)\b",
+    r"\b(?:upheld|overturned)\b",
+    r"\b(?:is|are|was|were|be|been)\s+(?:not\s+)?(?:medically\s+)?(?:indicated|warranted|supported)\b"
+    r"(?!\s+(?:that|by\s+the\s+(?:patient|injured|applicant|claimant)|in\s+the\s+(?:medical\s+)?records?))",
+    rf"\b{_SUBJECT}\b[^.;]*?\b(?:is|are|was|were|be|been)\s+(?:\w+ly\s+)?(?:not\s+)?(?:recommended|appropriate|"
+    r"reasonable|justified|approved|denied|modified|necessary|established)\b",
+    rf"\b(?:therefore|thus|hence|as\s+such|accordingly|consequently|in\s+conclusion|given\s+the\s+above)\b,?\s+{_SUBJECT}\b",
+    r"\b(?:denied|modified|approved|authorized|non-?certified)\s+(?:the\s+|this\s+|a\s+)?(?:requests?|requested)\b",
+    r"(?<!status\s)(?<!duty\s)\b(?:was|were|been|is|are)\s+(?:\w+ly\s+)?(?:denied|modified)\b",
+    r"\b(?:cannot|can\s+not|could\s+not)\s+be\s+(?:considered|recommended|supported|certified|approved)\b",
+    r"\bdetermined\s+to\s+(?:not\s+)?be\b",
+    r"\b(?:UR|utilization\s+review|claims\s+administrator|reviewer|prior)(?:['’]s)?\s+(?:rationale|reasoning|"
+    r"determination|decision)\b",
+    r"\brationale\s+(?:follows|is\s+as\s+follows|was\s+as\s+follows)\b",
 )
 
 
-def states_conclusion(sentence: str) -> bool:
-    """Whether a sentence states the outcome of a review (IMR or UR): never read, in any mode."""
-    return CONCLUSION_RE.search(sentence) is not None
+def states_conclusion(sentence: str, present: set[Key] | None = None) -> bool:
+    """Whether a sentence states the outcome of a review (IMR or UR): never read, in any mode.
+
+    `present` may give the keys found in the sentence (see engine.letters.cues.KeyIndex)."""
+    return CONCLUSION.search(sentence, present)
 
 
 # --- sentences that only restate a guideline ---------------------------------------------------------
 
-_GUIDELINE_MARK = re.compile(
-    r"\b(?:MTUS|ODG|ACOEM|guidelines?|Official\s+Disability|Medical\s+Treatment|FDA|UpToDate|literature|"
-    r"studies|recommends?|recommended|recommendations?|should|must|ought\s+to|criteria|indications?\s+for|"
-    r"(?:is|are)\s+(?:an?\s+)?(?:option|indicated)|may|might|can\s+(?:be|include|help|reduce|improve|lead)|"
-    r"patients\s+(?:with|who)|in\s+patients|evidence[-\s]based|(?:is|are)\s+defined|as\s+defined|means|"
-    r"Section\s+\d|9792\.\d+)\b|^\W*\(?(?:\d|[a-h])\)",
-    _I,
+_GUIDELINE_MARK = AnyOf(
+    r"\b(?:MTUS|ODG|ACOEM|FDA|UpToDate)\b",
+    r"\bguidelines?\b",
+    r"\bOfficial\s+Disability\b",
+    r"\bMedical\s+Treatment\b",
+    r"\bliterature\b",
+    r"\bstudies\b",
+    r"\brecommend(?:s|ed|ations?)?\b",
+    r"\bshould\b",
+    r"\bmust\b",
+    r"\bought\s+to\b",
+    r"\bcriteria\b",
+    r"\bindications?\s+for\b",
+    r"\b(?:is|are)\s+(?:an?\s+)?(?:option|indicated)\b",
+    r"\bmay\b",
+    r"\bmight\b",
+    r"\bcan\s+(?:be|include|help|reduce|improve|lead)\b",
+    r"\bpatients\s+(?:with|who)\b",
+    r"\bin\s+patients\b",
+    r"\bevidence[-\s]based\b",
+    r"\bdefined\b",
+    r"\bmeans\b",
+    r"\bunless\b",
+    r"\bplacebo\b",
+    r"\bconfidence\s+interval\b",
+    r"\brandomized\b",
+    r"\btrials\b",
+    r"\bthey\s+(?:also\s+)?state\b",
+    r"\bSection\s+\d",
+    r"\b9792\.\d+",
+    r"^\W*\(?(?:\d|[a-h])\)",
 )
 # A normative frame names the guideline's requirement even where the patient is mentioned.
-_NORMATIVE_FRAME = re.compile(
-    r"\bthere\s+(?:should|must)\s+be\b|\b(?:should|must)\s+(?:be\s+)?(?:documented|include|demonstrate|have\s+been)\b"
-    r"|\b(?:MTUS|ODG|ACOEM|guidelines?)\b[^.;]{0,60}\b(?:recommends?|states?|supports?|notes?|requires?|indicates?|"
-    r"allows?|advises?|suggests?|specif(?:y|ies))\b(?![^.;]{0,40}\b(?:in\s+this\s+case|here)\b)"
-    r"|\b(?:if|when|unless|once|until)\s+(?:the\s+)?(?:patient|injured\s+worker|applicant|claimant)\b",
-    _I,
+_NORMATIVE_FRAME = AnyOf(
+    r"\bthere\s+(?:should|must)\s+be\b",
+    r"\b(?:should|must)\s+(?:be\s+)?(?:documented|include|demonstrate|have\s+been)\b",
+    r"\b(?:MTUS|ODG|ACOEM|guidelines?)\b[^.;]{0,60}\b(?:recommends?|states?|supports?|notes?|requires?|indicates?|"
+    r"allows?|advises?|suggests?|specif(?:y|ies))\b(?![^.;]{0,40}\b(?:in\s+this\s+case|here)\b)",
+    r"\b(?:if|when|unless|once|until)\s+(?:the\s+)?(?:patient|injured\s+worker|applicant|claimant)\b",
+    r"^\W*(?:if|unless|once|where)\b",
 )
 _CASE_OPENING = re.compile(r"^\W*(?:however,?\s+)?(?:in\s+this\s+case|here)\b", _I)
 _PERSON = r"(?:injured\s+worker|patient|applicant|claimant|employee|IW|individual)"
 # Words that tie a sentence to this patient's record.
-_CASE_ANCHOR = re.compile(
-    r"\b(?:in\s+this\s+(?:case|instance|patient)|in\s+the\s+(?:present|current|instant)\s+case|here|"
-    rf"(?:this|the)\s+{_PERSON}'s|"
-    rf"(?<!if\s)(?<!when\s)(?<!that\s)(?<!unless\s)(?:this|the)\s+{_PERSON}\s+(?:has|had|is|was|does|did|reports?|"
-    r"reported|complains?|complained|continues?|remains?|underwent|received|denies|denied|states?|stated|notes?|"
-    r"noted|presents?|presented|uses?|used|takes?|took|utilized|utilizes|cannot|can|could|should|would|will)|"
-    r"(?:he|she)\s+(?:has|had|is|was|does|did|reports?|reported|continues?|remains?|underwent|received|"
-    r"denies|denied|states?|stated)|"
-    r"(?:the|these|those)\s+(?:submitted|available|provided|clinical|medical|enclosed|reviewed)?\s*"
-    r"(?:documentation|records?|reports?|notes?|progress\s+(?:notes?|reports?))|"
-    r"submitted\s+for\s+review|(?:treating|attending|requesting|primary|prescribing)\s+(?:physician|provider|"
-    r"doctor|clinician)|there\s+(?:is|was|are|were|has\s+been|have\s+been)\s+(?:no|not|a\s+lack|little|"
-    r"insufficient|limited)|(?:on|dated|of)\s+" + DATE_RE + r")",
-    _I,
+_CASE_ANCHOR = AnyOf(
+    r"\bin\s+this\s+(?:case|instance|patient)\b",
+    r"\bin\s+the\s+(?:present|current|instant)\s+case\b",
+    r"\bhere\b",
+    rf"\b(?:this|the)\s+{_PERSON}'s",
+    rf"(?<!if\s)(?<!when\s)(?<!that\s)(?<!unless\s)\b(?:this|the)\s+{_PERSON}\s+(?:has|had|is|was|does|did|"
+    r"reports?|reported|complains?|complained|continues?|remains?|underwent|received|denies|denied|states?|stated|"
+    r"notes?|noted|presents?|presented|uses?|used|takes?|took|utilized|utilizes|cannot|can|could|should|would|will)\b",
+    r"\b(?:he|she)\s+(?:has|had|is|was|does|did|reports?|reported|continues?|remains?|underwent|received|"
+    r"denies|denied|states?|stated)\b",
+    r"\b(?:the|these|those)\s+(?:submitted|available|provided|clinical|medical|enclosed|reviewed)?\s*"
+    r"(?:documentation|records?|reports?|notes?|progress\s+(?:notes?|reports?))\b",
+    r"\bsubmitted\s+for\s+review\b",
+    r"\b(?:treating|attending|requesting|primary|prescribing)\s+(?:physician|provider|doctor|clinician)\b",
+    r"\bthere\s+(?:is|was|are|were|has\s+been|have\s+been)\s+(?:no|not|a\s+lack|little|insufficient|limited)\b",
+    r"\b(?:on|dated|of)\s+" + DATE_RE,
 )
 # Weaker ties: the past tense and the record's words. Guidelines speak in the general present.
 _RECORD_WORDS = re.compile(
@@ -179,19 +272,40 @@ _RECORD_WORDS = re.compile(
 )
 
 
-def restates_guideline(sentence: str, section: SectionName = "rationale") -> bool:
+def restates_guideline(
+    sentence: str, section: SectionName = "rationale", present: set[Key] | None = None
+) -> bool:
     """Whether a sentence only tells what a guideline says, naming no finding about this patient.
 
     A rationale sentence that neither names this case nor speaks of the record in the past tense is
     the reviewer restating the guideline; so is any sentence with a guideline's words and no tie to
     this case, or one framed as a requirement ("There should be documentation of ...").
     """
-    anchored = _CASE_ANCHOR.search(sentence) is not None
-    if _NORMATIVE_FRAME.search(sentence) is not None and _CASE_OPENING.search(sentence) is None:
+    present = _SENTENCE_KEYS.found_in(sentence.lower()) if present is None else present
+    if _NORMATIVE_FRAME.search(sentence, present) and _CASE_OPENING.search(sentence) is None:
         return True
-    if _GUIDELINE_MARK.search(sentence) is not None and not anchored:
-        return True
-    return section == "rationale" and not anchored and _RECORD_WORDS.search(sentence) is None
+    marked = _GUIDELINE_MARK.search(sentence, present)
+    if not marked and section == "summary":
+        return False
+    if _CASE_ANCHOR.search(sentence, present):
+        return False
+    return marked or _RECORD_WORDS.search(sentence) is None
+
+
+_SENTENCE_KEYS = KeySet(
+    key
+    for test in (CONCLUSION, _GUIDELINE_MARK, _NORMATIVE_FRAME, _CASE_ANCHOR)
+    for key in test.index.keys.keys
+)
+_KEY_SETS: dict[int, KeySet] = {}
+
+
+def _key_set(cues: CueBook) -> KeySet:
+    """Every key the cues and the sentence tests look for."""
+    found = _KEY_SETS.get(id(cues))
+    if found is None:
+        found = _KEY_SETS[id(cues)] = KeySet(cues.index.keys.keys | _SENTENCE_KEYS.keys)
+    return found
 
 
 # --- negation ------------------------------------------------------------------------------------------
@@ -215,11 +329,13 @@ _CLAUSE_BREAK = re.compile(
 # prescribed" says nothing about whether it was; "whether" does so even without a negation.
 _EMBEDDED_QUESTION = re.compile(r"\b(?:whether|when|if(?!\s+any\b)|how|what|which|why)\b", _I)
 _MODIFIER_PHRASE = re.compile(
-    r"(?<=\w)\s+\w[\w\s,'-]*?\b(?:with|from|after|during|following|despite|since|to)\s+(?:\w+\s+){0,3}$", _I
+    r"(?<=\w)\s+\w[\w\s,'-]*?\b(?:(?:with|from|after|during|following|despite|since)\s+(?:\w+\s+){0,3}|"
+    r"to\s+(?:the|his|her|their|this|these|those|prior|previous|recent)\s+(?:\w+\s+){0,2})$",
+    _I,
 )
 _WHETHER = re.compile(r"\b(?:whether|if\s+(?:or\s+not|the\s+\w+\s+(?:has|had|was|is)))\b", _I)
 _NEGATED_AFTER = re.compile(
-    r"^\W*(?:[\w'-]+\W+){0,5}?(?:(?:is|are|was|were|has|have|had|does|do|did)(?:\s+been)?\s+(?:not|never)\b|"
+    r"^\W*(?:[\w'-]+\W+){0,5}?(?:(?:is|are|was|were|has|have|had|does|do|did)(?:\s+been)?\s+(?:not|never|neither)\b|"
     r"(?:is|are|was|were)\s+(?:absent|lacking|missing|unclear|unknown|denied|negative)\b|"
     r"not\s+(?:documented|noted|reported|provided|present|evident|seen|found|demonstrated|established|"
     r"described|specified|given|mentioned|included|submitted|available|clear|quantified|objectified|measured|"
@@ -291,18 +407,79 @@ class ItemTarget:
         )
 
 
+# How specific a name is: a drug names one drug; a treatment word a kind; a class word a drug class;
+# "medications", "sessions", "conservative care" any treatment of a sort.
+_DRUG, _KIND, _CLASS, _GENERIC = 3, 2, 1, 0
+
+
 @dataclass(frozen=True, slots=True)
 class _Name:
-    """A treatment named in a sentence (a drug, a drug class, a treatment kind) and the items it names."""
+    """A treatment named in a sentence, how specific the words are, and the requested items they name."""
 
     start: int
     end: int
     items: frozenset[str]
-    is_drug: bool = False
-    kind_word: bool = False
+    rank: int
+    # names of one family may stand in one list: drugs with drug classes, therapies with therapies
+    drug_family: bool
+
+    @property
+    def is_drug(self) -> bool:
+        return self.rank == _DRUG
+
+    @property
+    def specific(self) -> bool:
+        return self.rank >= _KIND
 
 
 _OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|further|different|alternative)\s+(?:\w+\s+)?$", _I)
+# "medications including Norco and Motrin": the list says which medications.
+_LIST_FOLLOWS = re.compile(
+    r"^(?:\s+\w+)?\s*(?:,\s*)?(?:including|includ(?:e|es|ed)|such\s+as|namely|consisting\s+of|of|listed|list|:)\s",
+    _I,
+)
+# Words that may stand between the names of a list: "Flexeril 10 mg #60, and Norco".
+_LIST_FILLER = frozenset(
+    [
+        "and",
+        "or",
+        "plus",
+        "as",
+        "well",
+        "mg",
+        "mcg",
+        "g",
+        "gm",
+        "gms",
+        "ml",
+        "tab",
+        "tabs",
+        "tablet",
+        "tablets",
+        "cap",
+        "caps",
+        "capsule",
+        "capsules",
+        "er",
+        "xr",
+        "cr",
+        "sr",
+        "dr",
+        "hcl",
+        "patch",
+        "patches",
+        "cream",
+        "gel",
+        "bid",
+        "tid",
+        "qid",
+        "daily",
+        "prn",
+        "po",
+        "the",
+    ]
+)
+_GAP_WORD = re.compile(r"[A-Za-z]+")
 
 
 class _Namer:
@@ -313,6 +490,39 @@ class _Namer:
         self.cues = cues
         self.targets = targets
         self._names: dict[int, list[_Name]] = {}
+        self._drugs: dict[str, list[tuple[int, int, str]]] = {}
+        self._tokenized: dict[str, list[Token]] = {}
+        self.drug_words = _first_words(vocab, "drugs")
+        self.treatment_words = _first_words(vocab, "treatments")
+        self._word_forms: dict[str, set[str]] = {}
+
+    def drugs(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, generic) of every drug the text names."""
+        found = self._drugs.get(text)
+        if found is None:
+            found = (
+                [(m.start, m.end, m.payload[0]) for m in self.vocab.drug_names.find(text, self._tokens(text))]
+                if self._forms(text.lower()) & self.drug_words
+                else []
+            )
+            self._drugs[text] = found
+        return found
+
+    def _tokens(self, text: str) -> list[Token]:
+        found = self._tokenized.get(text)
+        if found is None:
+            found = self._tokenized[text] = tokenize(text)
+        return found
+
+    def may_name_drugs(self, sentence: Sentence, at_least: int) -> bool:
+        """A cheap test: does the sentence hold the first words of `at_least` drug names?"""
+        return len(self._forms(sentence.lowered) & self.drug_words) >= at_least
+
+    def _forms(self, lowered: str) -> set[str]:
+        found = self._word_forms.get(lowered)
+        if found is None:
+            found = self._word_forms[lowered] = set(_WORD.findall(lowered))
+        return found
 
     def names(self, sentence: Sentence) -> list[_Name]:
         found = self._names.get(sentence.start)
@@ -322,48 +532,54 @@ class _Namer:
         return found
 
     def _find(self, text: str) -> list[_Name]:
-        names = [
-            _Name(m.span.start, m.span.end, self._drug_items(m.generic), is_drug=True)
-            for m in self.vocab.find_drugs(text)
+        found = [
+            _Name(start, end, self._drug_items(generic), _DRUG, True)
+            for start, end, generic in self.drugs(text)
         ]
-        for drug_class, pattern in self.cues.drug_class_words:
-            items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
-            names += [
-                _Name(m.start(), m.end(), self._unless_other(text, m.start(), items))
-                for m in pattern.finditer(text)
-            ]
-        if self.cues.medication_words is not None:
-            items = frozenset(t.item_id for t in self.targets if t.is_drug)
-            names += [
-                _Name(m.start(), m.end(), self._unless_other(text, m.start(), items))
-                for m in self.cues.medication_words.finditer(text)
-            ]
-        if self.cues.visit_words is not None:
-            items = frozenset(t.item_id for t in self.targets if t.visit_based)
-            names += [
-                _Name(m.start(), m.end(), self._unless_other(text, m.start(), items))
-                for m in self.cues.visit_words.finditer(text)
-            ]
-        if self.cues.other_treatment_words is not None:
-            names += [
-                _Name(m.start(), m.end(), frozenset()) for m in self.cues.other_treatment_words.finditer(text)
-            ]
-        for phrase in self.vocab.treatment_words.find(text):
+        drugs = frozenset(t.item_id for t in self.targets if t.is_drug)
+        phrases = (
+            self.vocab.treatment_words.find(text, self._tokens(text))
+            if self._forms(text.lower()) & self.treatment_words
+            else []
+        )
+        for phrase in phrases:
             word = phrase.payload
             if word is None or word.weak:
                 continue
-            if word.kind in ("medication", "compound_topical"):
-                items = frozenset(
-                    t.item_id
-                    for t in self.targets
-                    if t.kind == word.kind or (word.kind == "medication" and t.is_drug)
-                )
+            if word.kind == "medication":
+                found.append(_Name(phrase.start, phrase.end, drugs, _GENERIC, True))
+            elif word.kind == "compound_topical":
+                items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
+                found.append(_Name(phrase.start, phrase.end, items, _CLASS, True))
             else:
                 items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
-            names.append(
-                _Name(phrase.start, phrase.end, self._unless_other(text, phrase.start, items), kind_word=True)
-            )
-        return names
+                found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
+        for drug_class, pattern in self.cues.drug_class_words:
+            items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
+            found += [_Name(m.start(), m.end(), items, _CLASS, True) for m in pattern.finditer(text)]
+        for pattern, items, drug_family in (
+            (self.cues.medication_words, drugs, True),
+            (self.cues.visit_words, frozenset(t.item_id for t in self.targets if t.visit_based), False),
+            (self.cues.other_treatment_words, frozenset(), False),
+        ):
+            if pattern is not None:
+                found += [
+                    _Name(m.start(), m.end(), items, _GENERIC, drug_family) for m in pattern.finditer(text)
+                ]
+        names = []
+        for name in found:
+            # a general word inside or beside a more specific one is part of it ("chiropractic treatment")
+            if any(
+                other.rank > name.rank and other.start - 1 <= name.end and name.start <= other.end + 1
+                for other in found
+            ):
+                continue
+            items = self._unless_other(text, name.start, name.items)
+            if name.rank <= _CLASS and _LIST_FOLLOWS.match(text, name.end):
+                following = [o for o in found if o.is_drug and name.end <= o.start <= name.end + 60]
+                items = frozenset() if following else items
+            names.append(_Name(name.start, name.end, items, name.rank, name.drug_family))
+        return sorted(names, key=lambda n: (n.start, n.end))
 
     @staticmethod
     def _unless_other(text: str, start: int, items: frozenset[str]) -> frozenset[str]:
@@ -392,15 +608,93 @@ class _Namer:
         """The drugs named in the sentence that are, or contain, a drug of one of these classes."""
         wanted = set(classes)
         found: set[str] = set()
-        for mention in self.vocab.find_drugs(sentence.text):
-            drug = self.vocab.drugs[mention.generic]
+        if not self.may_name_drugs(sentence, min(2, len(classes))):
+            return found
+        for _, _, generic in self.drugs(sentence.text):
+            drug = self.vocab.drugs[generic]
             parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
             if drug.drug_class in wanted or any(part.drug_class in wanted for part in parts):
                 found.add(drug.generic)
         return found
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_FIRST_WORDS: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def _first_words(vocab: Vocabulary, of: Literal["drugs", "treatments"]) -> frozenset[str]:
+    """The first word of every drug name or treatment phrase of the vocabulary."""
+    words = _FIRST_WORDS.get((id(vocab), of))
+    if words is None:
+        if of == "drugs":
+            phrases = [entry.name for drug in vocab.drugs.values() for entry in drug.name_entries]
+        else:
+            phrases = [
+                phrase
+                for kind in vocab.kinds.values()
+                for phrase in [
+                    *kind.words,
+                    *kind.weak_words,
+                    *(w for sub in kind.subtypes for w in sub.words),
+                ]
+            ]
+        firsts = {key[0] for key in map(phrase_key, phrases) if key}
+        # and the plurals the vocabulary's phrase matching reads as them
+        plurals = (
+            {w + "s" for w in firsts}
+            | {w + "es" for w in firsts}
+            | {w[:-1] + "ies" for w in firsts if w[-1:] == "y"}
+        )
+        words = _FIRST_WORDS[(id(vocab), of)] = frozenset(firsts | plurals)
+    return words
+
+
 _SEGMENT_BREAK = re.compile(r"[,;]")
+_NEAR_WORDS = 4
+
+
+def _in_segment(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
+    low, high = _segment(text, matched[0], matched[1])
+    return [n for n in names if n.start < high and n.end > low]
+
+
+_LIST_INTRODUCED = re.compile(r"(?:includ(?:e|es|ed|ing)|consist(?:s|ed)?\s+of|such\s+as|:)\s*$", _I)
+
+
+def _beside(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
+    """The names written right after the cue's words (its object: "initial trial of chiropractic"), or
+    right before them ("Norco was continued"), with the names listed together with them: of one
+    family ("continued use of medication, chiropractic" continues the medication only), or of any
+    after words that introduce a list ("Prior treatment included TENS, medication, chiropractic")."""
+    any_family = _LIST_INTRODUCED.search(text, 0, matched[1]) is not None
+    after = [n for n in names if n.start >= matched[1]]
+    before = [n for n in names if n.end <= matched[0]][::-1]
+    for side, gap_of in (
+        (after, lambda n: text[matched[1] : n.start]),
+        (before, lambda n: text[n.end : matched[0]]),
+    ):
+        if side and _near(gap_of(side[0])):
+            chain = [side[0]]
+            for name in side[1:]:
+                previous = chain[-1]
+                gap = (
+                    text[previous.end : name.start]
+                    if name.start >= previous.end
+                    else text[name.end : previous.start]
+                )
+                if (name.drug_family != previous.drug_family and not any_family) or not _listed_together(gap):
+                    break
+                chain.append(name)
+            return chain
+    return []
+
+
+def _near(gap: str) -> bool:
+    return not re.search(r"[.;:]", gap) and len(_GAP_WORD.findall(gap)) <= _NEAR_WORDS
+
+
+def _listed_together(gap: str) -> bool:
+    return not re.search(r"[.;:]", gap) and all(w.lower() in _LIST_FILLER for w in _GAP_WORD.findall(gap))
 
 
 def _segment(text: str, start: int, end: int) -> tuple[int, int]:
@@ -425,11 +719,7 @@ class _Observation:
 
     @property
     def evidence(self) -> Evidence:
-        return Evidence(
-            quote=self.sentence.text,
-            section=self.sentence.section,
-            span=[self.sentence.start, self.sentence.end],
-        )
+        return _evidence(self.sentence)
 
 
 @dataclass
@@ -455,7 +745,7 @@ class _Layer:
             stated = [o for o in observations if not o.implied] or observations
             value = _settled_value(stated, facts[name], self.section == "summary")
             evidence = _unique_evidence(o.evidence for o in stated if _same_value(o.value, value))
-            resolved[name] = Documented(value=value, evidence=evidence)
+            resolved[name] = Documented.model_construct(value=value, evidence=evidence)
         return resolved
 
 
@@ -468,6 +758,13 @@ def _settled_value(observations: list[_Observation], rules: FactRules, use_prefe
         if any(o.value is preferred for o in observations):
             return preferred
     return max(observations, key=lambda o: o.order).value
+
+
+def _evidence(sentence: Sentence) -> Evidence:
+    """The sentence as evidence; built without validation: every field comes from the sentence."""
+    return Evidence.model_construct(
+        quote=sentence.text, section=sentence.section, span=[sentence.start, sentence.end]
+    )
 
 
 def _unique_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
@@ -568,21 +865,26 @@ class ClinicalReader:
                 found += split_sentences(
                     text, item.rationale.start, item.rationale.end, "rationale", item.item_id
                 )
-        return list(self._readable(found))
+        keys = _key_set(self.cues)
+        present = keys.found_in_each([sentence.lowered for sentence in found])
+        readable = list(self._readable(found, present))
+        self._present = [present[i] for i in readable]
+        return [found[i] for i in readable]
 
     @staticmethod
-    def _readable(sentences: list[Sentence]) -> Iterator[Sentence]:
+    def _readable(sentences: list[Sentence], present: list[set[Key]]) -> Iterator[int]:
+        """The numbers of the sentences that may be read."""
         in_guideline_quote = False
-        for sentence in sentences:
+        for number, sentence in enumerate(sentences):
             if in_guideline_quote:
                 in_guideline_quote = not sentence.opens_quote
                 continue
-            if states_conclusion(sentence.text):
+            if states_conclusion(sentence.text, present[number]):
                 continue
-            if restates_guideline(sentence.text, sentence.section):
+            if restates_guideline(sentence.text, sentence.section, present[number]):
                 in_guideline_quote = sentence.opens_quote
                 continue
-            yield sentence
+            yield number
 
     @cached_property
     def reference_date(self) -> dt.date | None:
@@ -607,9 +909,9 @@ class ClinicalReader:
         case_rationale = {i: _Layer("rationale") for i in self.target_ids}
         item_summary = {i: _Layer("summary") for i in self.target_ids}
         item_rationale = {i: _Layer("rationale") for i in self.target_ids}
-        for sentence in self.sentences:
+        for sentence, candidates in zip(self.sentences, self._candidates, strict=True):
             item_layers = item_summary if sentence.section == "summary" else item_rationale
-            for observation, matched in self._observations(sentence):
+            for observation, matched in self._observations(sentence, candidates):
                 rules = self.cues.facts[observation.fact]
                 targets: list[str] | None = None
                 for each in [observation, *self._implied(observation, rules)]:
@@ -651,27 +953,48 @@ class ClinicalReader:
 
     # matching
 
-    def _observations(self, sentence: Sentence) -> Iterator[tuple[_Observation, tuple[int, int] | None]]:
-        lowered = sentence.text.lower()
+    @cached_property
+    def _candidates(self) -> list[list[Cue]]:
+        """Per readable sentence, the cues worth running on it (see engine.letters.cues.CueIndex)."""
+        index = self.cues.index
+        sentences = self.sentences
+        return [[self.cues.cues[n] for n in index.hits(each)] for each in self._present[: len(sentences)]]
+
+    def _observations(
+        self, sentence: Sentence, candidates: list[Cue]
+    ) -> Iterator[tuple[_Observation, tuple[int, int] | None]]:
+        unread = {fact for fact in self.cues.restricted if not self._reads(fact, sentence)}
+        live = self._live_facts
         matches = [
             (cue, match)
-            for cue in self.cues.cues
-            if cue.may_match(lowered)
-            for match in cue.pattern.finditer(sentence.text)
+            for cue in candidates
+            if cue.fact in live and cue.fact not in unread
+            for match in cue.finditer(sentence.text, sentence.lowered)
         ]
         for cue, match in _most_specific(_outside_titles(sentence.text, matches)):
             value = self._value(cue, match, sentence)
             if value is not None:
                 self._order += 1
                 yield _Observation(cue.fact, value, sentence, self._order), (match.start(), match.end())
-        for name, rules in self.cues.facts.items():
-            together = rules.co_mentioned
+        for name, together in self.cues.co_mentioned:
             if (
-                together is not None
+                name not in unread
                 and len(self.namer.drugs_of_classes(sentence, together.drug_classes)) >= together.at_least
             ):
                 self._order += 1
                 yield _Observation(name, True, sentence, self._order), None
+
+    @cached_property
+    def _live_facts(self) -> frozenset[str]:
+        """Facts that can land somewhere in this letter: case facts, and item facts some item admits."""
+        return self.cues.live_facts(lambda admitted: any(t.admitted_by(admitted) for t in self.targets))
+
+    def _reads(self, fact: str, sentence: Sentence) -> bool:
+        """Whether the fact may be read from this sentence (its sections, its `unless` phrases)."""
+        rules = self.cues.facts[fact]
+        if sentence.section not in rules.sections:
+            return False
+        return rules.unless is None or rules.unless.search(sentence.text) is None
 
     def _value(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> FactValue | None:
         rules = self.cues.facts[cue.fact]
@@ -743,11 +1066,14 @@ class ClinicalReader:
         inside = [n for n in names if matched is not None and n.start >= matched[0] and n.end <= matched[1]]
         outside = [n for n in names if n not in inside]
         if matched is not None and outside:
-            low, high = _segment(sentence.text, matched[0], matched[1])
-            outside = [n for n in outside if n.start < high and n.end > low] or outside
+            outside = (
+                _beside(sentence.text, outside, matched)
+                or _in_segment(sentence.text, outside, matched)
+                or outside
+            )
         # A drug or treatment named by the cue's own words is specific; "medications" is not, when the
         # sentence lists what they are ("Current medications included X and Y").
-        specific_inside = [n for n in inside if n.is_drug or n.kind_word]
+        specific_inside = [n for n in inside if n.specific]
         named_inside = frozenset().union(
             *(n.items for n in (specific_inside if outside else inside)[:_MENTION_CAP])
         )
@@ -759,11 +1085,11 @@ class ClinicalReader:
             if own in named_inside or (named_outside is not None and own in named_outside):
                 return [own]
             # a history fact must name the treatment it is the history of
-            return [own] if named_outside is None and not rules.needs_name else []
+            return [own] if named_outside is None and "rationale" not in rules.needs_name else []
         chosen = [
             i for i in admitted if i in named_inside or (named_outside is not None and i in named_outside)
         ]
-        if chosen or named_outside is not None or rules.needs_name:
+        if chosen or named_outside is not None or "summary" in rules.needs_name:
             return chosen
         if rules.applies_to is None:
             return admitted if len(self.targets) == 1 else []
@@ -784,7 +1110,7 @@ class ClinicalReader:
             if sentence.section != "summary" or _FREQUENCY_HINT.search(sentence.text) is None:
                 continue
             text = sentence.text
-            drugs = self.vocab.find_drugs(text) if drug_targets else []
+            drugs = self.namer.drugs(text) if drug_targets and self.namer.may_name_drugs(sentence, 1) else []
             treatments = (
                 [
                     p
@@ -794,11 +1120,11 @@ class ClinicalReader:
                 if therapy_kinds and _PLAN.search(text)
                 else []
             )
-            starts = sorted([m.span.start for m in drugs] + [p.start for p in treatments])
+            starts = sorted([start for start, _, _ in drugs] + [p.start for p in treatments])
             evidence = [Evidence(quote=text, section="summary", span=[sentence.start, sentence.end])]
-            for mention in drugs:
-                items = [t.item_id for t in drug_targets if t.generic == mention.generic]
-                frequency = self._frequency_after(text, mention.span.start, starts) if items else None
+            for start, _, generic in drugs:
+                items = [t.item_id for t in drug_targets if t.generic == generic]
+                frequency = self._frequency_after(text, start, starts) if items else None
                 per_day = frequency.per_day_high or frequency.per_day_low if frequency is not None else None
                 if per_day is None:
                     continue

@@ -16,9 +16,12 @@ file:line errors. The format (see guidelines/cues/core.yaml for the full descrip
         co_mentioned: {drug_classes: [...], at_least: 2}   # true when a sentence names that many drugs
         implies: {other_fact: value}           # a true (or positive) value also documents these
         applies_to: {kinds: [...], drug_classes: [...]}    # items an item fact may attach to
-        needs_name: false         # item facts: a summary sentence must name the item's treatment
+        needs_name: false         # item facts: the sentence must name the item's treatment (true, or
+                                  # the sections where it must: [summary])
         negation_after: true      # also read "X was not documented" as a negation of X
         prefer: latest            # booleans: latest | true | false (which value one section settles on)
+        sections: [summary, rationale]         # where the fact is read
+        unless: [regex, ...]      # sentences matching one of these are not read for the fact
     drug_class_words: {class: [regex, ...]}    # words that name every requested drug of a class
     medication_words: [regex, ...]             # words that name every requested drug
     visit_words: [regex, ...]                  # words that name every requested therapy counted in visits
@@ -37,9 +40,9 @@ import datetime as dt
 import re
 import re._constants as sre_constants
 import re._parser as sre_parser
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -202,9 +205,11 @@ class FactCues(_Strict):
     co_mentioned: CoMentioned | None = None
     implies: dict[str, bool | str] = {}
     applies_to: ItemFilter | None = None
-    needs_name: bool = False
+    needs_name: bool | list[Literal["summary", "rationale"]] = False
     negation_after: bool = True
     prefer: Preference = "latest"
+    sections: list[Literal["summary", "rationale"]] = ["summary", "rationale"]
+    unless: list[Regex] = []
 
 
 class CueFile(_Strict):
@@ -228,12 +233,38 @@ class Cue:
     fact: str
     how: CueKind
     pattern: re.Pattern[str]
-    # Any text the pattern matches contains one of these (lowercased); empty: no such literal known.
-    literals: tuple[str, ...]
+    # Any text the pattern matches contains one literal of each set (lowercased); (): none known.
+    needs: Needs
     value: str | None = None
+    # The same regex for lowercased text, without the case-insensitive flag and the leading word
+    # boundary (checked by `finditer`), so the regex engine can skip ahead to where a match may start.
+    fast: re.Pattern[str] | None = None
 
-    def may_match(self, lowered: str) -> bool:
-        return not self.literals or any(literal in lowered for literal in self.literals)
+    def finditer(self, text: str, lowered: str) -> Iterable[re.Match[str]]:
+        """The matches in `text` (`lowered` is text.lower()); spans index both."""
+        if self.fast is None or len(lowered) != len(text):
+            return self.pattern.finditer(text)
+        first = self.fast.search(lowered)
+        return () if first is None else list(_at_word_starts(self.fast, lowered, first))
+
+
+def _at_word_starts(
+    pattern: re.Pattern[str], text: str, first: re.Match[str] | None = None
+) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` in `text` that start where no word character precedes (`first`: the
+    first match of pattern.search(text), if the caller has it)."""
+    position = 0
+    while position <= len(text):
+        match = first if first is not None else pattern.search(text, position)
+        first = None
+        if match is None:
+            return
+        start = match.start()
+        if start > 0 and _is_word_char(text[start - 1]):
+            position = start + 1
+            continue
+        yield match
+        position = match.end() if match.end() > start else start + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,12 +276,14 @@ class FactRules:
     co_mentioned: CoMentioned | None
     implies: Mapping[str, bool | str]
     applies_to: ItemFilter | None
-    needs_name: bool
+    needs_name: frozenset[str]
     negation_after: bool
     prefer: Preference
+    sections: frozenset[str]
+    unless: re.Pattern[str] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CueBook:
     """Every cue of guidelines/cues/, ready to match."""
 
@@ -263,6 +296,158 @@ class CueBook:
     diagnoses: tuple[re.Pattern[str], ...]
     files: tuple[Path, ...]
 
+    @cached_property
+    def index(self) -> CueIndex:
+        return CueIndex(self.cues)
+
+    @cached_property
+    def restricted(self) -> frozenset[str]:
+        """Facts not read in every sentence (by section or `unless`)."""
+        return frozenset(
+            name
+            for name, rules in self.facts.items()
+            if rules.unless is not None or rules.sections != {"summary", "rationale"}
+        )
+
+    def live_facts(self, admitted_by: Callable[[ItemFilter], bool]) -> frozenset[str]:
+        """Facts that can land somewhere: case facts, and item facts some item admits."""
+        return frozenset(
+            name
+            for name, rules in self.facts.items()
+            if rules.spec.scope == "case" or rules.applies_to is None or admitted_by(rules.applies_to)
+        )
+
+    @cached_property
+    def co_mentioned(self) -> tuple[tuple[str, CoMentioned], ...]:
+        return tuple((name, rules.co_mentioned) for name, rules in self.facts.items() if rules.co_mentioned)
+
+
+# What a text must hold: (text, kind) -- a whole word, the start of a word, or a piece of text.
+Key = tuple[str, int]
+WHOLE, PREFIX, PIECE = 0, 1, 2
+# A literal that may begin inside a word is marked: it is looked for as a piece of text.
+_INSIDE = "\x01"
+_WORD_RUN = re.compile(r"\w+")
+
+
+class KeySet:
+    """Keys to look for in texts: whole words, word starts (filed by their first three letters),
+    and pieces of text."""
+
+    def __init__(self, keys: Iterable[Key]) -> None:
+        self.keys = frozenset(keys)
+        self.whole = frozenset(text for text, kind in self.keys if kind == WHOLE)
+        heads: dict[str, list[str]] = {}
+        for text, kind in self.keys:
+            if kind == PREFIX:
+                heads.setdefault(text[:3], []).append(text)
+        self.heads = {head: tuple(words) for head, words in heads.items()}
+        self.pieces = tuple(sorted(text for text, kind in self.keys if kind == PIECE))
+        # the keys of each word seen so far: letters share most of their words
+        self._keys_of_word: dict[str, tuple[Key, ...]] = {}
+
+    def found_in(self, lowered: str) -> set[Key]:
+        """The keys a lowercased text holds."""
+        return self.found_in_each([lowered])[0]
+
+    def found_in_each(self, texts: Sequence[str]) -> list[set[Key]]:
+        """The keys each of several lowercased texts holds (faster than one text at a time)."""
+        words_of = [set(_WORD_RUN.findall(text)) for text in texts]
+        keys_of_word = self._keys_of_word
+        for word in set().union(*words_of).difference(keys_of_word):
+            keys = [(word, WHOLE)] if word in self.whole else []
+            keys += [(prefix, PREFIX) for prefix in self.heads.get(word[:3], ()) if word.startswith(prefix)]
+            keys_of_word[word] = tuple(keys)
+        joined = "\n".join(texts)
+        pieces = [piece for piece in self.pieces if piece in joined]
+        found = []
+        for text, words in zip(texts, words_of, strict=True):
+            keys = {key for word in words for key in keys_of_word.get(word, ())}
+            keys.update((piece, PIECE) for piece in pieces if piece in text)
+            found.append(keys)
+        return found
+
+
+def _key(literal: str) -> Key | None:
+    """What a text holding the literal must hold: its most telling word (whole, or a word's start
+    where the literal ends inside a word), else the literal itself as a piece of text."""
+    if literal.startswith(_INSIDE):
+        piece = literal[len(_INSIDE) :]
+        return (piece, PIECE) if len(piece.strip()) >= _MIN_LITERAL else None
+    best: tuple[int, Key] | None = None
+    for match in _WORD_RUN.finditer(literal):
+        word = match.group()
+        if len(word) < _MIN_LITERAL:
+            continue
+        kind = PREFIX if match.end() == len(literal) else WHOLE
+        score = (1 if word in _COMMON else len(word)) * 2 - kind
+        if best is None or score > best[0]:
+            best = (score, (word, kind))
+    if best is not None:
+        return best[1]
+    return (literal, PIECE) if len(literal.strip()) >= _MIN_LITERAL else None
+
+
+def keyed(needs: Needs, at_most: int = 3) -> tuple[frozenset[Key], ...]:
+    """The (at most `at_most`) most telling needs as keys: words before pieces of text (words are
+    looked up, pieces searched for), longer and rarer words first; needs of common words only are
+    no use."""
+    found = []
+    for need in needs:
+        keys = [_key(literal) for literal in need]
+        if not keys or any(key is None for key in keys):
+            continue
+        known = frozenset(key for key in keys if key is not None)
+        score = min(1 if text.strip() in _COMMON else len(text.strip()) for text, _ in known)
+        if score >= _MIN_LITERAL:
+            found.append((any(kind == PIECE for _, kind in known), -score, len(known), known))
+    ranked = sorted(found, key=lambda entry: entry[:3])
+    # pieces of text are searched for, not looked up: worth it only where no word will do
+    chosen = [keys for number, (pieces, _, _, keys) in enumerate(ranked) if number == 0 or not pieces]
+    return tuple(chosen[:at_most])
+
+
+class KeyIndex:
+    """Entries (by number) filed under the words their texts must hold; `hits` gives the entries the
+    keys found in a text allow, so only those need a regex run. An entry with no telling word always hits."""
+
+    def __init__(self, needs: Sequence[Needs], at_most: int = 3) -> None:
+        self.always: set[int] = set()
+        self.by_key: dict[Key, list[int]] = {}
+        self.rest: dict[int, tuple[frozenset[Key], ...]] = {}
+        keys: set[Key] = set()
+        for number, entry_needs in enumerate(needs):
+            keyed_needs = keyed(entry_needs, at_most)
+            if not keyed_needs:
+                self.always.add(number)
+                continue
+            self.rest[number] = keyed_needs[1:]
+            for key in keyed_needs[0]:
+                self.by_key.setdefault(key, []).append(number)
+            keys.update(key for need in keyed_needs for key in need)
+        self.keys = KeySet(keys)
+        self.filed = frozenset(self.by_key)
+
+    def hits(self, present: set[Key]) -> list[int]:
+        """The entries (by number, in order) whose keys `present` (a superset of the text's keys
+        among this index's, as KeySet.found_in gives them) holds."""
+        candidates: set[int] = set()
+        for key in present & self.filed:
+            candidates.update(self.by_key[key])
+        rest = self.rest
+        return sorted(
+            self.always.union(
+                n for n in candidates if not rest[n] or all(not need.isdisjoint(present) for need in rest[n])
+            )
+        )
+
+
+class CueIndex(KeyIndex):
+    """Which cues a sentence can satisfy, found without running every cue's regex on it."""
+
+    def __init__(self, cues: Sequence[Cue]) -> None:
+        super().__init__([cue.needs for cue in cues])
+
 
 def compile_cue(pattern: str) -> re.Pattern[str]:
     """A cue regex as matched: macros expanded, case-insensitive, on word boundaries."""
@@ -270,54 +455,316 @@ def compile_cue(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{expanded})(?!\w)", re.IGNORECASE)
 
 
+def compile_fast_cue(pattern: str) -> re.Pattern[str] | None:
+    """The cue regex for lowercased text (see Cue.fast); None where lowercasing cannot be trusted."""
+    return _fast(rf"(?:{pattern.replace('{number}', NUMBER_RE).replace('{date}', DATE_RE)})(?!\w)")
+
+
+def _fast(pattern: str) -> re.Pattern[str] | None:
+    expanded = _lowercased(pattern)
+    if expanded is None:
+        return None
+    try:
+        return re.compile(expanded)
+    except re.error:
+        return None
+
+
+_KEEP_CASE = re.compile(r"\\N\{[^}]*\}|\\.|\(\?P[<=][^>)]*[>)]", re.DOTALL)
+
+
+def _lowercased(pattern: str) -> str | None:
+    """The pattern with its literal letters lowercased; escapes (\\W, \\S, ...) and group names kept."""
+    if "(?i" in pattern or "(?-i" in pattern or "\\p" in pattern:
+        return None
+    parts = []
+    position = 0
+    for kept in _KEEP_CASE.finditer(pattern):
+        parts.append(pattern[position : kept.start()].lower())
+        parts.append(kept.group())
+        position = kept.end()
+    parts.append(pattern[position:].lower())
+    return "".join(parts)
+
+
 _MIN_LITERAL = 3
+_MAX_VARIANTS = 48
+_MAX_CLASS = 6
+Needs = tuple[frozenset[str], ...]
 
 
-def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...]:
-    """Lowercased literals one of which every match of `pattern` contains; () when none is known."""
+def required_literals(pattern: re.Pattern[str]) -> Needs:
+    """What every match of `pattern` contains: sets of lowercased literals, one of each set, the most
+    telling first; () when nothing is known.
+
+    A literal begins at a word start or with a non-word character wherever it occurs in a match, so
+    the words it holds are words (or, at its end, word starts) of the text -- unless it is marked as
+    one that may begin inside a word (see KeySet).
+    """
     try:
         parsed = sre_parser.parse(pattern.pattern, pattern.flags)
     except (re.error, RecursionError, AttributeError, TypeError):
         return ()
-    found = _needed(list(parsed))
-    return tuple(sorted(found)) if found else ()
+    options = _options(list(parsed), at_word_start=False)
+    usable = [o for o in options if _telling(o) >= _MIN_LITERAL]
+    usable.sort(key=lambda o: (-_telling(o), len(o)))
+    chosen: list[frozenset[str]] = []
+    for option in usable:
+        if option not in chosen:
+            chosen.append(option)
+    return tuple(chosen)
 
 
-def _needed(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
-    """The best set of alternative literals a sequence of regex items requires, or None."""
+# Words too common in letters to tell a text apart.
+_COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "his",
+        "her",
+        "this",
+        "that",
+        "from",
+        "into",
+        "not",
+        "are",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "or",
+        "as",
+        "be",
+        "been",
+        "its",
+        "their",
+        "there",
+        "these",
+        "those",
+        "any",
+        "all",
+    ]
+)
+_NOT_WORD_CATEGORIES = frozenset(
+    {"CATEGORY_NOT_WORD", "CATEGORY_SPACE", "CATEGORY_UNI_NOT_WORD", "CATEGORY_UNI_SPACE"}
+)
+_WORD_CATEGORIES = frozenset({"CATEGORY_WORD", "CATEGORY_UNI_WORD"})
+_BOUNDARY_ATS = frozenset({"AT_BOUNDARY", "AT_BEGINNING", "AT_BEGINNING_STRING", "AT_UNI_BOUNDARY"})
+
+
+def _telling(option: frozenset[str]) -> int:
+    """How selective a set of literals is: the shortest one's length, common words counting as 1."""
+    return min(1 if s.strip(_INSIDE + " ") in _COMMON else len(s.strip(_INSIDE + " ")) for s in option)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _exact(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """The strings a sequence of regex items matches, if it only ever matches a few fixed strings."""
+    variants = {""}
+    for op, argument in items:
+        pieces: frozenset[str] | None = None
+        if op is sre_constants.LITERAL:
+            pieces = frozenset({chr(argument).lower()})
+        elif (
+            op is sre_constants.IN
+            and len(argument) <= _MAX_CLASS
+            and all(code is sre_constants.LITERAL for code, _ in argument)
+        ):
+            pieces = frozenset(chr(value).lower() for _, value in argument)
+        elif op is sre_constants.SUBPATTERN:
+            pieces = _exact(list(argument[-1]))
+        elif op is sre_constants.BRANCH:
+            branches = [_exact(list(branch)) for branch in argument[1]]
+            if all(branch is not None for branch in branches):
+                pieces = frozenset().union(*(b for b in branches if b is not None))
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and argument[1] == 1:
+            body = _exact(list(argument[2]))
+            if body is not None:
+                pieces = body | {""} if argument[0] == 0 else body
+        if pieces is None:
+            return None
+        variants = {v + p for v in variants for p in pieces}
+        if len(variants) > _MAX_VARIANTS:
+            return None
+    return frozenset(variants)
+
+
+def _anchored(variants: frozenset[str], at_word_start: bool) -> frozenset[str]:
+    """The literals, those that may begin inside a word marked so (unless they begin with a
+    non-word character); () if one of them is empty."""
+    if not all(variants):
+        return frozenset()
+    return frozenset(v if at_word_start or not _is_word_char(v[0]) else _INSIDE + v for v in variants)
+
+
+def _consumes_only_non_word(items: list[tuple[Any, Any]]) -> bool:
+    return len(items) == 1 and (
+        (items[0][0] is sre_constants.LITERAL and not _is_word_char(chr(items[0][1])))
+        or (
+            items[0][0] is sre_constants.IN
+            and all(
+                code is sre_constants.CATEGORY and str(value) in _NOT_WORD_CATEGORIES
+                for code, value in items[0][1]
+            )
+        )
+    )
+
+
+def _boundary_after(items: list[tuple[Any, Any]], before: bool, optional: bool) -> bool:
+    """Whether no word character precedes the position after a few fixed strings (or none of them)."""
+    exact = _exact(items)
+    if exact is None:
+        return False
+    if optional:
+        exact = exact | {""}
+    return all((not variant and before) or (variant and not _is_word_char(variant[-1])) for variant in exact)
+
+
+def _ends_non_word(items: list[tuple[Any, Any]]) -> bool:
+    """Whether every string the sequence matches ends with a non-word character (never empty)."""
+    if not items:
+        return False
+    op, argument = items[-1]
+    if op is sre_constants.LITERAL:
+        return not _is_word_char(chr(argument))
+    if op is sre_constants.IN:
+        return all(
+            (code is sre_constants.LITERAL and not _is_word_char(chr(value)))
+            or (code is sre_constants.CATEGORY and str(value) in _NOT_WORD_CATEGORIES)
+            for code, value in argument
+        )
+    if op is sre_constants.SUBPATTERN:
+        return _ends_non_word(list(argument[-1]))
+    if op is sre_constants.BRANCH:
+        return all(_ends_non_word(list(branch)) for branch in argument[1])
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
+        return argument[0] >= 1 and _ends_non_word(list(argument[2]))
+    return False
+
+
+def _options(items: list[tuple[Any, Any]], at_word_start: bool) -> list[frozenset[str]]:
+    """Sets of alternative literals that a match of the sequence must contain, one of each set;
+    `at_word_start` says whether the sequence starts where no word character precedes."""
     options: list[frozenset[str]] = []
-    run: list[str] = []
+    run: set[str] = set()
+    run_at_start = at_word_start
+    boundary = at_word_start
 
-    def flush() -> None:
-        if run:
-            options.append(frozenset({"".join(run).lower()}))
-            run.clear()
+    def flush() -> bool:
+        """Close the literal run; whether it leaves the position after a non-word character."""
+        exact = frozenset(run)
+        run.clear()
+        if not exact or exact == {""}:
+            return False
+        anchored = _anchored(exact, run_at_start)
+        if anchored:
+            options.append(anchored)
+        return all(v and not _is_word_char(v[-1]) for v in exact)
 
     for op, argument in items:
-        if op is sre_constants.LITERAL:
-            run.append(chr(argument))
+        pieces = _exact([(op, argument)])
+        if pieces is not None:
+            if run and len(run) * len(pieces) > _MAX_VARIANTS:
+                boundary = flush()
+            if not run:
+                run_at_start = boundary
+                run.update(pieces)
+            else:
+                grown = {v + p for v in run for p in pieces}
+                run.clear()
+                run.update(grown)
             continue
-        flush()
-        sub: frozenset[str] | None = None
-        if op is sre_constants.SUBPATTERN:
-            sub = _needed(list(argument[-1]))
+        if run:
+            boundary = flush()
+        if op is sre_constants.AT:
+            boundary = str(argument) in _BOUNDARY_ATS
+        elif op is sre_constants.ASSERT_NOT:
+            direction, asserted = argument
+            looks_at_word = (
+                len(asserted) == 1
+                and asserted[0][0] is sre_constants.IN
+                and any(
+                    code is sre_constants.CATEGORY and str(value) in _WORD_CATEGORIES
+                    for code, value in asserted[0][1]
+                )
+            )
+            if direction == -1 and looks_at_word:
+                boundary = True
+        elif op is sre_constants.ASSERT:
+            pass
+        elif op is sre_constants.SUBPATTERN:
+            options.extend(_options(list(argument[-1]), boundary))
+            boundary = _boundary_after(list(argument[-1]), boundary, optional=False)
         elif op is sre_constants.ATOMIC_GROUP:
-            sub = _needed(list(argument))
+            options.extend(_options(list(argument), boundary))
+            boundary = False
         elif op is sre_constants.BRANCH:
-            branches = [_needed(list(branch)) for branch in argument[1]]
-            if all(branches):
-                sub = frozenset().union(*(b for b in branches if b))
+            per_branch = [_options(list(branch), boundary) for branch in argument[1]]
+            if all(per_branch):
+                # one literal set per branch, the best of each, together
+                best = [max(o, key=lambda x: (_telling(x), -len(x))) for o in per_branch]
+                options.append(frozenset().union(*best))
+            boundary = _boundary_after([(op, argument)], boundary, optional=False)
         elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
             low, _, repeated = argument
+            if _consumes_only_non_word(list(repeated)):
+                boundary = boundary or low >= 1
+                continue
             if low >= 1:
-                sub = _needed(list(repeated))
-        if sub:
-            options.append(sub)
-    flush()
-    usable = [o for o in options if min(len(s.strip()) for s in o) >= _MIN_LITERAL]
-    if not usable:
-        return None
-    return max(usable, key=lambda o: (min(len(s) for s in o), -len(o)))
+                options.extend(_options(list(repeated), boundary))
+            boundary = _ends_non_word(list(repeated)) and (low >= 1 or boundary)
+        else:
+            boundary = op is sre_constants.IN and all(
+                code is sre_constants.CATEGORY and str(value) in _NOT_WORD_CATEGORIES
+                for code, value in argument
+            )
+    if run:
+        flush()
+    return options
+
+
+class AnyOf:
+    """Alternative regexes searched as one, each run only on text holding the words it needs.
+
+    Far faster than one big alternation where most texts hold none of the branches' words.
+    """
+
+    def __init__(self, *branches: str) -> None:
+        self.branches = tuple(re.compile(branch, re.IGNORECASE) for branch in branches)
+        self.index = KeyIndex([required_literals(pattern) for pattern in self.branches], at_most=1)
+        # as for cues (see Cue.fast): lowercased, a leading \b checked by hand
+        self.fast = tuple(
+            (_fast(branch[2:]), True) if branch.startswith("\\b") else (_fast(branch), False)
+            for branch in branches
+        )
+
+    def search(self, text: str, present: set[Key] | None = None, lowered: str | None = None) -> bool:
+        """Whether a branch matches `text`; `present` may give the keys found in it (see KeyIndex) and
+        `lowered` text.lower()."""
+        lowered = text.lower() if lowered is None else lowered
+        for number in self.index.hits(self.index.keys.found_in(lowered) if present is None else present):
+            fast, at_word_start = self.fast[number]
+            if fast is None or len(lowered) != len(text):
+                found = self.branches[number].search(text) is not None
+            elif at_word_start:
+                found = next(_at_word_starts(fast, lowered), None) is not None
+            else:
+                found = fast.search(lowered) is not None
+            if found:
+                return True
+        return False
 
 
 # --- loading ------------------------------------------------------------------------------------------
@@ -355,9 +802,11 @@ class _Loader:
                 co_mentioned=options["co_mentioned"],
                 implies=options["implies"],
                 applies_to=options["applies_to"],
-                needs_name=options["needs_name"],
+                needs_name=frozenset(options["needs_name"]),
                 negation_after=options["negation_after"],
                 prefer=options["prefer"],
+                sections=frozenset(options["sections"]),
+                unless=_alternation(options["unless"]) if options["unless"] else None,
             )
             for name, options in self.options.items()
         }
@@ -455,9 +904,11 @@ class _Loader:
                 "co_mentioned": None,
                 "implies": {},
                 "applies_to": None,
-                "needs_name": False,
+                "needs_name": set(),
                 "negation_after": True,
                 "prefer": "latest",
+                "sections": {"summary", "rationale"},
+                "unless": [],
             },
         )
         for unit, factor in cues.units.items():
@@ -478,7 +929,13 @@ class _Loader:
                 document, (*where, "applies_to", "drug_classes"), cues.applies_to.drug_classes
             )
             options["applies_to"] = cues.applies_to
-        options["needs_name"] = options["needs_name"] or cues.needs_name
+        if cues.needs_name:
+            named_in = {"summary", "rationale"} if cues.needs_name is True else set(cues.needs_name)
+            options["needs_name"] = options["needs_name"] | named_in
+        options["sections"] = options["sections"] & set(cues.sections)
+        for index, regex in enumerate(cues.unless):
+            self._compiled(document, (*where, "unless", index), regex)
+        options["unless"] = [*options["unless"], *cues.unless]
         if cues.prefer != "latest":
             if spec.type != "boolean":
                 raise document.error(
@@ -502,7 +959,14 @@ class _Loader:
         value: str | None = None,
     ) -> Cue:
         pattern = self._compiled(document, loc, regex)
-        cue = Cue(fact=fact, how=how, pattern=pattern, literals=required_literals(pattern), value=value)
+        cue = Cue(
+            fact=fact,
+            how=how,
+            pattern=pattern,
+            needs=required_literals(pattern),
+            value=value,
+            fast=compile_fast_cue(regex),
+        )
         self.cues.append(cue)
         return cue
 

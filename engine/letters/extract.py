@@ -16,8 +16,10 @@ summary says of it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -114,11 +116,15 @@ def _case_id(letter: ParsedLetter) -> str:
     return Path(letter.source).stem or letter.source
 
 
+@cache
+def _letters_dir() -> Path:
+    return LETTERS_DIR.resolve()
+
+
 def _source_name(source: str) -> str:
     """The letter's path relative to the development letters folder when it lies there."""
-    path = Path(source)
     try:
-        return path.resolve().relative_to(LETTERS_DIR.resolve()).as_posix()
+        return Path(os.path.abspath(source)).relative_to(_letters_dir()).as_posix()
     except (ValueError, OSError):
         return source
 
