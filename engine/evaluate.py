@@ -84,13 +84,19 @@ def item_facts(
         for name, documented in layer.items():
             if documented is not None:
                 value = documented.value
-                # durable_rules parses numbers in C and a subnormal float (5e-324) compares
-                # differently there than in Python; no clinical figure needs more than 6 decimals
-                values[name] = round(value, 6) if isinstance(value, float) else value
+                values[name] = plain_number(value) if isinstance(value, float) else value
                 evidence[name] = tuple(documented.evidence)
     if "daily_mme" not in values and drug is not None:
         _derive_daily_mme(drug, values, evidence, vocab)
     return ItemFacts(item_id=item.item_id, values=values, evidence=evidence)
+
+
+def plain_number(value: float) -> float | int:
+    """A number durable_rules can read: its C parser crashes (SIGSEGV) on exponent notation such
+    as 1e-06 or 1e+16, which is how Python writes very small and very large floats. Four decimals
+    are more than any clinical figure carries; a float too large for fixed notation is an integer."""
+    rounded = round(value, 4)
+    return int(rounded) if abs(rounded) >= 1e15 else rounded
 
 
 def _derive_daily_mme(
@@ -105,7 +111,7 @@ def _derive_daily_mme(
     factor = opioid.mme_per_unit(mg_per_day)
     if factor is None or opioid.mme_unit != "mg":
         return
-    values["daily_mme"] = round(mg_per_day * factor, 1)
+    values["daily_mme"] = plain_number(mg_per_day * factor)
     basis = Evidence(
         quote=f"{strength:g} mg x {doses:g} doses/day x MME factor {factor:g} ({opioid.generic})",
         section="derived",
@@ -132,6 +138,9 @@ def _durable_fact(facts: ItemFacts, sid: str, when: int, wanted: frozenset[str])
             fact[name] = value
     if len(fact) > MAX_FACT_PROPERTIES:
         raise EngineError(f"item {facts.item_id} has {len(fact)} properties; durable_rules allows 254")
+    for name, value in fact.items():
+        if isinstance(value, float) and "e" in repr(value):
+            raise EngineError(f"item {facts.item_id}: {name}={value!r} would crash durable_rules' parser")
     return fact
 
 

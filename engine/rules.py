@@ -379,6 +379,8 @@ class _Loader:
         if takes_list and (not isinstance(value, list) or not value):
             raise doc.error((*loc, op), f"'{op}' needs a non-empty list")
         for v in values:
+            if isinstance(v, float) and "e" in repr(v).lower():
+                raise doc.error((*loc, op), f"write {v!r} without an exponent: durable_rules cannot read it")
             problem = spec.type_error([v] if spec.type in _LIST_TYPES else v)
             if problem is not None:
                 raise doc.error((*loc, op), problem)

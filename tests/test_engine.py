@@ -336,3 +336,35 @@ def test_first_documented_skips_a_part_missing_any_of_its_facts(tmp_path: Path) 
         for evaluator in (Evaluator(pack), Evaluator(pack, matcher=OracleMatcher(pack))):
             (criterion,) = evaluator.evaluate(case, when).items[0].criteria
             assert criterion.status == expected, (facts, type(evaluator.matcher).__name__)
+
+
+def test_numbers_python_writes_with_an_exponent_neither_crash_nor_diverge() -> None:
+    # durable_rules' C parser segfaults on 1e-06 or 1e+16: a child process shows a crash as a failure
+    script = textwrap.dedent(
+        """
+        import datetime as dt
+        from engine.evaluate import Evaluator
+        from engine.facts import Case, Documented, Evidence, RequestedItem
+        from engine.oracle import OracleMatcher
+        from engine.rules import load_rules
+        pack = load_rules()
+        evidence = [Evidence(quote="q", section="summary")]
+        for value in (1e-06, 5e-324, 1.4e-06, 2e16, 1e300, 0.25):
+            item = RequestedItem(item_id="1", text="t", kind="medication", generic="ibuprofen",
+                facts={"weeks_since_injury": Documented(value=value, evidence=evidence)})
+            case = Case(case_id="c", items=[item])
+            a = Evaluator(pack).evaluate(case, dt.date(2017, 1, 1)).model_dump(mode="json")
+            b = Evaluator(pack, matcher=OracleMatcher(pack)).evaluate(case, dt.date(2017, 1, 1))
+            assert a == b.model_dump(mode="json"), value
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", (done.returncode, done.stderr[-1500:])
