@@ -139,13 +139,17 @@ class ComparisonSummary(_Strict):
     cases: int
     per_fact: list[FactScore]
     overall: FactScore
+    # over the facts some transcription documents: extraction may know facts added after the
+    # transcriptions were written, which they cannot confirm
+    overall_transcribed: FactScore
     items_extracted: int
     items_transcribed: int
     items_text_agree: int
 
     def rows(self) -> list[tuple[str, int, int, int, float | None, float | None]]:
-        """(fact, tp, fp, fn, precision, recall) per fact, then the overall row named "all facts"."""
-        scores = [*self.per_fact, self.overall]
+        """(fact, tp, fp, fn, precision, recall) per fact, then the overall rows ("all facts", and
+        "transcribed facts": those some transcription documents)."""
+        scores = [*self.per_fact, self.overall, self.overall_transcribed]
         return [
             (s.name, s.true_positives, s.false_positives, s.false_negatives, s.precision, s.recall)
             for s in scores
@@ -230,19 +234,25 @@ def summarize(comparisons: Iterable[FactComparison]) -> ComparisonSummary:
         FactScore(name=name, true_positives=tp, false_positives=fp, false_negatives=fn)
         for name, (tp, fp, fn) in sorted(counts.items())
     ]
-    overall = FactScore(
-        name="all facts",
-        true_positives=sum(s.true_positives for s in per_fact),
-        false_positives=sum(s.false_positives for s in per_fact),
-        false_negatives=sum(s.false_negatives for s in per_fact),
-    )
+    overall = _total("all facts", per_fact)
+    transcribed = _total("transcribed facts", [s for s in per_fact if s.true_positives + s.false_negatives])
     return ComparisonSummary(
         cases=cases,
         per_fact=per_fact,
         overall=overall,
+        overall_transcribed=transcribed,
         items_extracted=items_extracted,
         items_transcribed=items_transcribed,
         items_text_agree=items_text_agree,
+    )
+
+
+def _total(name: str, scores: Sequence[FactScore]) -> FactScore:
+    return FactScore(
+        name=name,
+        true_positives=sum(s.true_positives for s in scores),
+        false_positives=sum(s.false_positives for s in scores),
+        false_negatives=sum(s.false_negatives for s in scores),
     )
 
 

@@ -54,59 +54,30 @@ _I = re.IGNORECASE
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|(?<=[a-z0-9]\.)(?=[A-Z][a-z]+\b)|\n")
 _WORD_BEFORE_PERIOD = re.compile(r"(?:^|[\s(\[\"'])(?P<word>[A-Za-z][A-Za-z.]*)$")
+# Abbreviations after which a period does not end the sentence. Words that also end sentences
+# ("PT.", "etc.") are not among them; "No." is, before a number.
 _ABBREVIATIONS = frozenset(
     [
         "dr",
         "mr",
         "mrs",
         "ms",
-        "st",
         "vs",
-        "etc",
         "e.g",
         "i.e",
         "eg",
         "ie",
         "approx",
-        "appt",
         "pg",
         "pgs",
-        "p",
         "pp",
         "fig",
-        "no",
-        "nos",
-        "ed",
-        "eds",
         "jr",
         "sr",
-        "inc",
-        "co",
-        "corp",
         "u.s",
-        "a.m",
-        "p.m",
-        "min",
-        "max",
-        "hx",
-        "dx",
-        "tx",
-        "rx",
-        "sx",
-        "fx",
-        "pt",
-        "pts",
-        "dept",
-        "vol",
-        "ref",
         "jan",
         "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
         "aug",
-        "sep",
         "sept",
         "oct",
         "nov",
@@ -150,8 +121,10 @@ def _is_abbreviation(text: str, period: int) -> bool:
     before = _WORD_BEFORE_PERIOD.search(text, max(0, period - 12), period)
     if before is None:
         return False
-    word = before.group("word")
-    return word.lower().rstrip(".") in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+    word = before.group("word").lower().rstrip(".")
+    if word in ("no", "p"):
+        return text[period + 1 : period + 3].strip()[:1].isdigit()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha() and before.group("word").isupper())
 
 
 def _append_sentence(
@@ -178,7 +151,8 @@ CONCLUSION = AnyOf(
     r"\bmedical(?:ly)?\s+necess",
     r"\b(?:partially[-\s]?|non[-\s]?|un)?certif(?:y|ied|ies|ication)\b",
     r"\b(?:upheld|overturned)\b",
-    r"\b(?:is|are|was|were|be|been)\s+(?:not\s+)?(?:medically\s+)?(?:indicated|warranted|supported)\b"
+    r"\b(?:is|are|was|were|be|been)\s+not\s+(?:medically\s+)?(?:indicated|warranted|supported)\b",
+    r"\b(?:is|are|was|were|be|been)\s+(?:medically\s+)?(?:indicated|warranted|supported)\b"
     r"(?!\s+(?:that|by\s+the\s+(?:patient|injured|applicant|claimant)|in\s+the\s+(?:medical\s+)?records?))",
     rf"\b{_SUBJECT}\b[^.;]*?\b(?:is|are|was|were|be|been)\s+(?:\w+ly\s+)?(?:not\s+)?(?:recommended|appropriate|"
     r"reasonable|justified|approved|denied|modified|necessary|established)\b",
@@ -873,13 +847,15 @@ class ClinicalReader:
 
     @staticmethod
     def _readable(sentences: list[Sentence], present: list[set[Key]]) -> Iterator[int]:
-        """The numbers of the sentences that may be read."""
+        """The numbers of the sentences that may be read. A conclusion is passed over as if it were not
+        written (blind mode: what is read must not depend on it); a guideline quoted over several
+        sentences is passed over to its closing quote."""
         in_guideline_quote = False
         for number, sentence in enumerate(sentences):
+            if states_conclusion(sentence.text, present[number]):
+                continue
             if in_guideline_quote:
                 in_guideline_quote = not sentence.opens_quote
-                continue
-            if states_conclusion(sentence.text, present[number]):
                 continue
             if restates_guideline(sentence.text, sentence.section, present[number]):
                 in_guideline_quote = sentence.opens_quote
@@ -1208,18 +1184,25 @@ def _outside_titles(text: str, matches: list[tuple[Cue, re.Match[str]]]) -> list
 
 
 def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, re.Match[str]]]:
-    """Per fact, drop a match lying inside a longer match of the same fact; on the same words an
-    explicit cue beats a mention."""
+    """Per fact, drop a match lying inside a longer match of the same fact, and a mention sharing
+    words with an explicit cue's match ("no aberrant behavior": the explicit "no aberrant" decides)."""
     kept: list[tuple[Cue, re.Match[str]]] = []
     for cue, match in matches:
         covered = any(
             other_cue.fact == cue.fact
             and other is not match
-            and other.start() <= match.start()
-            and match.end() <= other.end()
             and (
-                other.end() - other.start() > match.end() - match.start()
-                or (other_cue.how != "mention" and cue.how == "mention")
+                (
+                    other.start() <= match.start()
+                    and match.end() <= other.end()
+                    and other.end() - other.start() > match.end() - match.start()
+                )
+                or (
+                    other_cue.how != "mention"
+                    and cue.how == "mention"
+                    and other.start() < match.end()
+                    and match.start() < other.end()
+                )
             )
             for other_cue, other in matches
         )

@@ -1,0 +1,435 @@
+"""Clinical facts from letter sentences: sentences and their spans, negation, sentences that are not
+read, where a fact lands, durations, the cue files and their checks, and the cue index that decides
+which cues run on a sentence (checked against running every cue on every development sentence)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import engine.paths
+from engine.errors import InputError
+from engine.facts import Case
+from engine.letters.clinical import (
+    ItemTarget,
+    is_negated,
+    polarity,
+    restates_guideline,
+    split_sentences,
+    states_conclusion,
+)
+from engine.letters.cues import (
+    CUES_DIR,
+    AnyOf,
+    KeySet,
+    compile_cue,
+    load_cues,
+    parse_date,
+    parse_number,
+    required_literals,
+)
+from engine.letters.extract import build_case
+from engine.letters.parse import parse_letter, parse_text
+from engine.vocab import load_vocabulary
+
+
+def _letters_dir() -> Path:
+    located = getattr(engine.paths, "LETTERS_DIR", None)
+    if located is not None:
+        return Path(located)
+    return Path(os.environ.get("IMR_LETTERS_DIR", engine.paths.PROJECT_ROOT.parent / "shared" / "letters"))
+
+
+LETTERS_DIR = _letters_dir()
+needs_letters = pytest.mark.skipif(
+    not LETTERS_DIR.is_dir(), reason=f"development letters not found at {LETTERS_DIR}"
+)
+
+LETTER = """\
+HOW THE IMR FINAL DETERMINATION WAS MADE
+MAXIMUS Federal Services sent the complete case file to an expert reviewer.
+CLINICAL CASE SUMMARY
+The expert reviewer developed the following clinical case summary based on a review of the case file, \
+including all medical records:
+{summary}
+IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+{items}
+"""
+
+
+def letter_case(summary: str, *items: tuple[str, str]) -> Case:
+    """A case from a small letter: the summary, and (heading, rationale) per item."""
+    blocks = "\n".join(
+        f"{heading}: Upheld\nClaims Administrator guideline: Decision based on MTUS.\n"
+        f"MAXIMUS guideline: Decision based on MTUS.\nDecision rationale: {rationale}"
+        for heading, rationale in items
+    )
+    text = LETTER.format(summary=summary, items=blocks)
+    return build_case(parse_text(text, "small.txt", "", "text"), load_vocabulary())
+
+
+def values(case: Case, item: int | None = None) -> dict[str, object]:
+    facts = case.findings if item is None else case.items[item].facts
+    return {name: fact.value for name, fact in facts.items() if fact is not None}
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+
+def test_sentences_carry_their_spans() -> None:
+    text = (
+        "Intro. The patient (Dr. Smith's) takes Norco 10/325 mg, e.g. daily. Pain is 5/10.Work status: TTD."
+        "\nNext line"
+    )
+    sentences = split_sentences(text, 7, len(text), "summary")
+    assert [s.text for s in sentences] == [
+        "The patient (Dr. Smith's) takes Norco 10/325 mg, e.g. daily.",
+        "Pain is 5/10.",
+        "Work status: TTD.",
+        "Next line",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_a_sentence_may_end_on_an_abbreviation_like_word() -> None:
+    text = "The patient has had prior PT. There is no report. See No. 5 below."
+    assert [s.text for s in split_sentences(text, 0, len(text), "rationale")] == [
+        "The patient has had prior PT.",
+        "There is no report.",
+        "See No. 5 below.",
+    ]
+
+
+# --- what is not read -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Therefore, the request for Norco 10/325mg #90 is not medically necessary.",
+        "The request for 12 sessions of physical therapy is medically necessary and appropriate.",
+        "No, the request for multilevel lumbar facet injections was not medically necessary.",
+        "On 11-04-2016 the request for cervical spine MRI was non-certified by utilization review.",
+        "Proceeding with cervical spine MRI is not indicated.",
+        "Medical necessity has not been established.",
+        "The request is not supported by the guidelines.",
+        "Utilization Review partially-certified the prescribed Fexmid and Norco.",
+        "Physical therapy was denied due to lack of documentation of functional improvement.",
+    ],
+)
+def test_sentences_stating_a_conclusion(sentence: str) -> None:
+    assert states_conclusion(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The injured worker denied side effects.",
+        "Work status was modified.",
+        "The records indicated the patient had 6 prior sessions.",
+        "There is no evidence of red flags.",
+    ],
+)
+def test_findings_are_not_conclusions(sentence: str) -> None:
+    assert not states_conclusion(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "MTUS recommends manual therapy for chronic pain if caused by musculoskeletal conditions.",
+        "There should be documentation of objective functional improvement.",
+        "Muscle relaxants are recommended as a second-line option for acute exacerbations.",
+        "For a flare up, or a recurrence of symptoms, re-evaluation of previous treatment is necessary.",
+        "If there is no improvement, the medicines are tapered and discontinued.",
+        "They also state, a response to the use of AEDs has been defined as a 30%-50% reduction in pain.",
+    ],
+)
+def test_guideline_restatements(sentence: str) -> None:
+    assert restates_guideline(sentence, "rationale")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The patient has been taking Ambien for longer than the 2-6 week period recommended by the ODG.",
+        "In this case, there is no documentation of objective functional improvement.",
+        "Prescribing has occurred consistently for a year.",
+        "Treatment for spasm is not adequately documented.",
+    ],
+)
+def test_findings_about_the_patient_are_read(sentence: str) -> None:
+    assert not restates_guideline(sentence, "rationale")
+
+
+# --- negation --------------------------------------------------------------------------------------
+
+
+def _polarity_of(sentence: str, words: str, after: bool = True) -> str:
+    start = sentence.index(words)
+    return polarity(sentence, start, start + len(words), after)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words", "expected"),
+    [
+        (
+            "There was no documentation of objective functional improvement.",
+            "functional improvement",
+            "negated",
+        ),
+        (
+            "There was a lack of documentation of objective functional improvement.",
+            "functional improvement",
+            "negated",
+        ),
+        ("There is no evidence of red flags.", "red flags", "negated"),
+        ("The quantity of prior sessions was not provided.", "prior sessions", "negated"),
+        ("She reported very little, if any, functional improvement.", "functional improvement", "negated"),
+        (
+            "The patient had decreased pain, however, there was no functional improvement.",
+            "decreased pain",
+            "affirmed",
+        ),
+        ("No functional improvement with the previous sessions was shown.", "previous sessions", "affirmed"),
+        ("The note does not say whether the patient had prior therapy.", "prior therapy", "undecided"),
+        ("The report does not reflect when the medication was prescribed.", "prescribed", "undecided"),
+        ("Muscle spasm was noted on examination.", "Muscle spasm", "affirmed"),
+    ],
+)
+def test_polarity(sentence: str, words: str, expected: str) -> None:
+    assert _polarity_of(sentence, words) == expected
+
+
+def test_negation_after_the_mention_can_be_switched_off() -> None:
+    sentence = "However, the prior therapy was not provided."
+    start = sentence.index("prior therapy")
+    assert is_negated(sentence, start, start + len("prior therapy"))
+    assert not is_negated(sentence, start, start + len("prior therapy"), after=False)
+
+
+# --- facts from small letters ---------------------------------------------------------------------
+
+
+def test_negated_and_affirmed_findings() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male. There were no spasms in the paracervical muscles. "
+        "Range of motion was restricted. He is on temporary total disability.",
+        ("Norco 10/325mg #60", "There is no documentation of objective functional improvement."),
+    )
+    assert values(case) == {
+        "age": 45,
+        "muscle_spasm": False,
+        "objective_functional_deficits": True,
+        "work_status": "off_work",
+    }
+    assert values(case, 0)["functional_improvement"] is False
+
+
+def test_denied_side_effects_documents_an_assessment() -> None:
+    case = letter_case(
+        "The injured worker denied side effects.",
+        ("Norco 10/325mg #60", "The patient reported no aberrant behavior."),
+    )
+    facts = values(case, 0)
+    assert facts["side_effects_assessed"] is True
+    assert facts["aberrant_behavior_monitored"] is True
+
+
+def test_summary_facts_go_to_the_item_named_and_rationale_facts_to_their_own() -> None:
+    case = letter_case(
+        "The patient has used Norco since at least 6/2014. Flexeril was started recently. "
+        "On 12/30/2014 he was seen for low back pain.",
+        ("Norco 10/325mg #60", "The documentation does not show a decrease in pain with this medication."),
+        ("Flexeril 10mg #30", "The patient has had muscle spasm, with no improvement in function noted."),
+    )
+    norco, flexeril = values(case, 0), values(case, 1)
+    # 6/2014 is read as its last day, 30 June: 26 whole weeks to the latest visit, 30 December
+    assert norco["weeks_of_use"] == 26 and norco["prior_course"] is True
+    assert norco["pain_relief"] is False and "functional_improvement" not in norco
+    assert flexeril["functional_improvement"] is False and "weeks_of_use" not in flexeril
+    # a case finding read in a rationale, where the summary is silent
+    assert values(case)["muscle_spasm"] is True
+
+
+def test_durations_need_a_number() -> None:
+    case = letter_case(
+        "The patient has been taking Ambien for several months. He has used Norco for 6 months.",
+        ("Ambien 10mg #30", "The patient has been on this medication long term."),
+        ("Norco 10/325mg #60", "Prescribing has occurred consistently."),
+    )
+    ambien, norco = values(case, 0), values(case, 1)
+    assert "weeks_of_use" not in ambien and ambien["long_term_use"] is True and ambien["prior_course"] is True
+    assert norco["weeks_of_use"] == 26
+
+
+def test_request_facts_the_reviewer_states() -> None:
+    case = letter_case(
+        "The patient is seen for neck pain.",
+        (
+            "Physical therapy",
+            "The request as submitted failed to indicate the frequency or the body part to be treated.",
+        ),
+    )
+    facts = values(case, 0)
+    assert facts["body_part_specified"] is False and facts["frequency_specified"] is False
+
+
+def test_prior_visits_and_the_course_they_imply() -> None:
+    case = letter_case(
+        "The patient has completed 12 sessions of physical therapy. She also had 6 chiropractic visits.",
+        ("Physical therapy 2 times a week for 4 weeks", "The patient has had prior therapy."),
+    )
+    facts = values(case, 0)
+    assert facts["prior_visits"] == 12 and facts["prior_course"] is True
+
+
+def test_multiple_analgesics_from_drugs_named_together() -> None:
+    case = letter_case(
+        "Current medications include Norco, Motrin and Flexeril.", ("MRI of the lumbar spine", "None.")
+    )
+    assert values(case)["multiple_analgesics"] is True
+    single = letter_case("Current medications include Norco.", ("MRI of the lumbar spine", "None."))
+    assert "multiple_analgesics" not in values(single)
+
+
+# --- numbers and dates -------------------------------------------------------------------------------
+
+
+def test_numbers_and_dates_as_letters_write_them() -> None:
+    assert parse_number("a") == 1 and parse_number("twelve") == 12 and parse_number("7.5") == 7.5
+    assert parse_date("6/2014") == (dt.date(2014, 6, 30), False)
+    assert parse_date("November 8, 2016") == (dt.date(2016, 11, 8), True)
+    assert parse_date("11-17-16") == (dt.date(2016, 11, 17), True)
+    assert parse_date("2013") == (dt.date(2013, 12, 31), False)
+    assert parse_date("13/45/2016") is None
+
+
+# --- cue files ----------------------------------------------------------------------------------------
+
+
+def _cue_dir(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "cues"
+    folder.mkdir()
+    (folder / "test.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("facts:\n  no_such_fact:\n    mention: [x]\n", 3, "unknown fact 'no_such_fact'"),
+        ("facts:\n  muscle_spasm:\n    mention:\n      - 'spasm('\n", 4, "invalid regex"),
+        ("facts:\n  age:\n    mention: [aged]\n", 3, "'mention' cues need a boolean fact"),
+        ("facts:\n  age:\n    number: ['aged \\d+']\n", 3, "needs a group (?P<value>...)"),
+        ("facts:\n  work_status:\n    values:\n      retired: [retired]\n", 4, "not a value of fact"),
+        ("facts:\n  pain_relief:\n    applies_to: {kinds: [no_kind]}\n", 3, "unknown treatment kind"),
+        ("facts:\n  muscle_spasm:\n    mentions: [spasm]\n", 3, "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_cue_files_are_named_with_their_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    folder = _cue_dir(tmp_path, text)
+    with pytest.raises(InputError) as raised:
+        load_cues(folder)
+    assert raised.value.line == line and message in raised.value.message
+    assert str(raised.value).startswith(str(folder / "test.yaml"))
+
+
+def test_cue_files_accept_unquoted_true_and_false_keys(tmp_path: Path) -> None:
+    folder = _cue_dir(
+        tmp_path, "facts:\n  muscle_spasm:\n    true: ['spasms? present']\n    false: ['no spasms?']\n"
+    )
+    book = load_cues(folder)
+    assert sorted(cue.how for cue in book.cues) == ["false", "true"]
+
+
+def test_every_project_cue_file_loads() -> None:
+    book = load_cues(CUES_DIR)
+    assert {path.name for path in book.files} >= {"core.yaml"}
+    assert len(book.cues) > 100
+
+
+# --- the cue index ---------------------------------------------------------------------------------
+
+
+def test_required_literals() -> None:
+    needs = required_literals(compile_cue(r"functional (?:gains?|benefit)"))
+    assert needs == (frozenset({"functional gain", "functional gains", "functional benefit"}),)
+    # a literal that may begin inside a word is marked, and looked for as a piece of text
+    (inside,) = required_literals(compile_cue(r"\w+ectomy"))
+    assert [literal.lstrip("\x01") for literal in inside] == ["ectomy"] and all(
+        literal.startswith("\x01") for literal in inside
+    )
+    assert required_literals(compile_cue(r"(?P<value>\d+) (?:x|times)")) == ()
+
+
+def test_keys_of_words_and_pieces() -> None:
+    keys = KeySet([("functional", 0), ("improve", 1), ("w/o", 2)])
+    assert keys.found_in("no functional improvement w/o help") == {
+        ("functional", 0),
+        ("improve", 1),
+        ("w/o", 2),
+    }
+    assert keys.found_in("dysfunctional") == set()
+
+
+def test_any_of_runs_only_branches_whose_words_occur() -> None:
+    tests = AnyOf(r"\bmedically\s+necessary\b", r"\bcertified\b")
+    assert tests.search("It is medically necessary.")
+    assert tests.search("It was uncertified.") is False
+    assert tests.search("UR non-certified it.")
+
+
+@cache
+def _sentences() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(LETTERS_DIR.glob("*/*")):
+        letter = parse_letter(path)
+        spans = [(letter.summary.start, letter.summary.end)] if letter.summary else []
+        spans += [(item.rationale.start, item.rationale.end) for item in letter.items if item.rationale]
+        for start, end in spans:
+            found += [(s.text, s.lowered) for s in split_sentences(letter.text, start, end, "summary")]
+    return found
+
+
+@needs_letters
+def test_the_index_never_skips_a_cue_that_matches() -> None:
+    # Run every cue on every sentence of the development letters: a cue that matches a sentence
+    # must be among the cues the index picks for it, and its fast regex must find the same matches.
+    book = load_cues()
+    index = book.index
+    checked = 0
+    for text, lowered in _sentences():
+        picked = set(index.hits(index.keys.found_in(lowered)))
+        for number, cue in enumerate(book.cues):
+            slow = [m.span() for m in cue.pattern.finditer(text)]
+            if slow:
+                assert number in picked, (cue.fact, cue.pattern.pattern, text)
+                checked += 1
+            assert [m.span() for m in cue.finditer(text, lowered)] == slow, (cue.pattern.pattern, text)
+    assert checked > 500
+
+
+def test_fast_regexes_keep_escapes_and_group_names() -> None:
+    cue = next(c for c in load_cues().cues if c.fact == "age" and c.how == "number")
+    text = "The Injured Worker Is A 45-Year-Old Male."
+    assert [m.group("value") for m in cue.finditer(text, text.lower())] == ["45"]
+    assert re.search(r"\\[a-z]", cue.pattern.pattern) is not None
+
+
+# --- items the facts can land on -------------------------------------------------------------------
+
+
+def test_item_filter() -> None:
+    opioid = ItemTarget("1", "medication", "hydrocodone/acetaminophen", frozenset(), "opioid", True)
+    therapy = ItemTarget("2", "physical_therapy", None, frozenset(), None, False, visit_based=True)
+    book = load_cues()
+    side_effects = book.facts["side_effects_assessed"].applies_to
+    assert opioid.admitted_by(side_effects) and not therapy.admitted_by(side_effects)
+    assert therapy.admitted_by(None)
