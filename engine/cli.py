@@ -12,13 +12,17 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from engine.errors import InputError
 from engine.evaluate import EngineError
+
+if TYPE_CHECKING:
+    from engine.report import CaseOutcome
+    from engine.rules import RulePack
 
 app = typer.Typer(
     add_completion=False,
@@ -76,10 +80,27 @@ def _print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
-def _pack(rules: list[Path] | None):  # type: ignore[no-untyped-def]
+def _pack(rules: list[Path] | None) -> RulePack:
     from engine.rules import load_rules
 
     return load_rules(rules) if rules else load_rules()
+
+
+def _evaluate_inputs(
+    paths: list[Path], rules: list[Path] | None, as_of: dt.datetime | None, workers: int, progress: bool
+) -> tuple[RulePack, list[CaseOutcome]]:
+    from engine.batch import run_paths
+
+    pack = _pack(rules)
+    return pack, run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=progress)
+
+
+def _report_unreadable(outcomes: list[CaseOutcome]) -> int:
+    """One line per input that could not be read; exit code 2 if there was any."""
+    for outcome in outcomes:
+        if outcome.error:
+            _error_line(f"error: {outcome.error}")
+    return 2 if any(o.error for o in outcomes) else 0
 
 
 @app.command()
@@ -94,12 +115,10 @@ def check(
 ) -> None:
     """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
     from engine.audit import agreement
-    from engine.batch import run_paths
     from engine.report import check_json, check_table, summary_line
 
     def body() -> int:
-        pack = _pack(rules)
-        outcomes = run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=not as_json)
+        pack, outcomes = _evaluate_inputs(paths, rules, as_of, workers, progress=not as_json)
         stats = agreement(outcomes)
         if as_json:
             _print_json({**check_json(pack, outcomes), "summary": stats.as_json()})
@@ -108,10 +127,7 @@ def check(
             stdout.print(summary_line(outcomes) + f"  (rules {pack.version})")
             if stats.items:
                 stdout.print(stats.line())
-        for outcome in outcomes:
-            if outcome.error:
-                _error_line(f"error: {outcome.error}")
-        return 2 if any(o.error for o in outcomes) else 0
+        return _report_unreadable(outcomes)
 
     raise typer.Exit(guarded(body))
 
@@ -298,11 +314,9 @@ def rules_coverage(
     from rich.table import Table
 
     from engine.audit import agreement, coverage
-    from engine.batch import run_paths
 
     def body() -> int:
-        pack = _pack(rules)
-        outcomes = run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=not as_json)
+        pack, outcomes = _evaluate_inputs(paths, rules, as_of, workers, progress=not as_json)
         found = coverage(outcomes)
         stats = agreement(outcomes)
         if as_json:
@@ -333,10 +347,7 @@ def rules_coverage(
                 )
             if stats.items:
                 stdout.print(stats.line())
-        for outcome in outcomes:
-            if outcome.error:
-                _error_line(f"error: {outcome.error}")
-        return 2 if any(o.error for o in outcomes) else 0
+        return _report_unreadable(outcomes)
 
     raise typer.Exit(guarded(body))
 
