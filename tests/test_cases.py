@@ -150,3 +150,16 @@ def test_item_headings_are_in_the_letter(path: Path) -> None:
     letter = _normalized(_letter_path(case).read_text(encoding="utf-8"))
     missing = [item.item_id for item in case.items if f"{item.text}: {item.decision_word}" not in letter]
     assert not missing, f"item headings not in the letter: {missing}"
+
+
+@pytest.mark.parametrize("path", CASE_PATHS, ids=lambda p: p.stem)
+def test_weeks_since_injury_runs_from_injury_to_ur(path: Path) -> None:
+    """The convention of these files: whole weeks from the injury to the UR date, where both are given."""
+    case = _case(path)
+    documented = case.findings.get("weeks_since_injury")
+    injury, ur_denial = case.dates.injury, case.dates.ur_denial
+    if injury is None or ur_denial is None:
+        assert documented is None, "weeks_since_injury without both an injury and a UR date"
+        return
+    assert documented is not None, "injury and UR dates are given but weeks_since_injury is not"
+    assert documented.value == (ur_denial - injury).days // 7
