@@ -47,7 +47,7 @@ from engine.letters.items import Frequency, normalize_item
 from engine.letters.model import ParsedLetter
 from engine.vocab import Token, Vocabulary, phrase_key, tokenize
 
-SectionName = Literal["summary", "rationale"]
+SectionName = Literal["summary", "rationale", "request"]
 _I = re.IGNORECASE
 
 # --- sentences ------------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def restates_guideline(
     if _NORMATIVE_FRAME.search(sentence, present) and _CASE_OPENING.search(sentence) is None:
         return True
     marked = _GUIDELINE_MARK.search(sentence, present)
-    if not marked and section == "summary":
+    if not marked and section != "rationale":
         return False
     if _CASE_ANCHOR.search(sentence, present):
         return False
@@ -781,11 +781,13 @@ class ClinicalFacts:
     """What the summary and rationales document: case findings and each item's own facts.
 
     `item_facts` are the rationale's (and, where a rationale disagrees with a case finding, its
-    value for that item); `summary_item_facts` what the summary says of each item.
+    value for that item); `request_item_facts` what cues read in the item's own heading (for facts
+    whose cues opt in to the request section); `summary_item_facts` what the summary says of each item.
     """
 
     findings: dict[str, Documented]
     item_facts: dict[str, dict[str, Documented]]
+    request_item_facts: dict[str, dict[str, Documented]]
     summary_item_facts: dict[str, dict[str, Documented]]
     diagnoses: list[str]
 
@@ -839,6 +841,8 @@ class ClinicalReader:
                 found += split_sentences(
                     text, item.rationale.start, item.rationale.end, "rationale", item.item_id
                 )
+        for item in self.letter.items:
+            found += split_sentences(text, item.heading.start, item.heading.end, "request", item.item_id)
         keys = _key_set(self.cues)
         present = keys.found_in_each([sentence.lowered for sentence in found])
         readable = list(self._readable(found, present))
@@ -883,10 +887,12 @@ class ClinicalReader:
     def read(self) -> ClinicalFacts:
         case_summary = _Layer("summary")
         case_rationale = {i: _Layer("rationale") for i in self.target_ids}
-        item_summary = {i: _Layer("summary") for i in self.target_ids}
-        item_rationale = {i: _Layer("rationale") for i in self.target_ids}
+        item_layers_of: dict[SectionName, dict[str, _Layer]] = {
+            section: {i: _Layer(section) for i in self.target_ids}
+            for section in ("summary", "rationale", "request")
+        }
         for sentence, candidates in zip(self.sentences, self._candidates, strict=True):
-            item_layers = item_summary if sentence.section == "summary" else item_rationale
+            item_layers = item_layers_of[sentence.section]
             for observation, matched in self._observations(sentence, candidates):
                 rules = self.cues.facts[observation.fact]
                 targets: list[str] | None = None
@@ -898,7 +904,7 @@ class ClinicalReader:
                     if each_rules.spec.scope == "case":
                         if sentence.section == "summary":
                             case_summary.add(each)
-                        elif sentence.item_id in case_rationale:
+                        elif sentence.section == "rationale" and sentence.item_id in case_rationale:
                             case_rationale[sentence.item_id].add(each)
                         continue
                     if targets is None:
@@ -919,11 +925,18 @@ class ClinicalReader:
                     findings[name] = merge_layers({name: finding}, {name: documented})[name]
                 else:
                     overrides[name] = documented
-            items[item_id] = merge_layers(overrides, item_rationale[item_id].resolved(self.cues.facts))
+            items[item_id] = merge_layers(
+                overrides, item_layers_of["rationale"][item_id].resolved(self.cues.facts)
+            )
         return ClinicalFacts(
             findings=findings,
             item_facts=items,
-            summary_item_facts={i: layer.resolved(self.cues.facts) for i, layer in item_summary.items()},
+            request_item_facts={
+                i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["request"].items()
+            },
+            summary_item_facts={
+                i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["summary"].items()
+            },
             diagnoses=self._diagnoses(),
         )
 
@@ -939,12 +952,11 @@ class ClinicalReader:
     def _observations(
         self, sentence: Sentence, candidates: list[Cue]
     ) -> Iterator[tuple[_Observation, tuple[int, int] | None]]:
-        unread = {fact for fact in self.cues.restricted if not self._reads(fact, sentence)}
         live = self._live_facts
         matches = [
             (cue, match)
             for cue in candidates
-            if cue.fact in live and cue.fact not in unread
+            if cue.fact in live and cue.reads(sentence.section, sentence.text)
             for match in cue.finditer(sentence.text, sentence.lowered)
         ]
         for cue, match in _most_specific(_outside_titles(sentence.text, matches)):
@@ -953,8 +965,13 @@ class ClinicalReader:
                 self._order += 1
                 yield _Observation(cue.fact, value, sentence, self._order), (match.start(), match.end())
         for name, together in self.cues.co_mentioned:
+            rules = self.cues.facts[name]
             if (
-                name not in unread
+                sentence.section in rules.co_mentioned_sections
+                and (
+                    rules.co_mentioned_unless is None
+                    or rules.co_mentioned_unless.search(sentence.text) is None
+                )
                 and len(self.namer.drugs_of_classes(sentence, together.drug_classes)) >= together.at_least
             ):
                 self._order += 1
@@ -965,20 +982,13 @@ class ClinicalReader:
         """Facts that can land somewhere in this letter: case facts, and item facts some item admits."""
         return self.cues.live_facts(lambda admitted: any(t.admitted_by(admitted) for t in self.targets))
 
-    def _reads(self, fact: str, sentence: Sentence) -> bool:
-        """Whether the fact may be read from this sentence (its sections, its `unless` phrases)."""
-        rules = self.cues.facts[fact]
-        if sentence.section not in rules.sections:
-            return False
-        return rules.unless is None or rules.unless.search(sentence.text) is None
-
     def _value(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> FactValue | None:
         rules = self.cues.facts[cue.fact]
         if cue.how in ("true", "false"):
             if _WHETHER.search(sentence.text, _clause_start(sentence.text, match.start()), match.start()):
                 return None
             return cue.how == "true"
-        stance = polarity(sentence.text, match.start(), match.end(), rules.negation_after)
+        stance = polarity(sentence.text, match.start(), match.end(), cue.negation_after)
         if stance == "undecided":
             return None
         if cue.how == "mention":
@@ -1054,7 +1064,7 @@ class ClinicalReader:
             *(n.items for n in (specific_inside if outside else inside)[:_MENTION_CAP])
         )
         named_outside = frozenset().union(*(n.items for n in outside[:_MENTION_CAP])) if outside else None
-        if sentence.section == "rationale":
+        if sentence.section != "summary":
             own = sentence.item_id
             if own not in admitted:
                 return []
@@ -1076,7 +1086,8 @@ class ClinicalReader:
     def prescriptions(self) -> dict[str, dict[str, Documented]]:
         """What the summary says of each requested drug's dosing ("Norco 10/325 mg every 6 hours":
         doses_per_day, frequency_specified) and of a requested therapy's planned schedule ("physical
-        therapy 3 times a week for 4 weeks": visits_per_week, weeks_requested); the latest mention wins."""
+        therapy 3 times a week for 4 weeks": visits_per_week, weeks_requested, frequency_specified);
+        the latest mention wins."""
         found: dict[str, dict[str, Documented]] = {}
         drug_targets = [t for t in self.targets if t.generic is not None]
         therapy_kinds = {t.kind for t in self.targets if self.vocab.kinds[t.kind].visit_based}
@@ -1116,6 +1127,7 @@ class ClinicalReader:
                     continue
                 for item_id in items:
                     facts = found.setdefault(item_id, {})
+                    facts["frequency_specified"] = Documented(value=True, evidence=evidence)
                     facts["visits_per_week"] = Documented(value=frequency.per_week.high, evidence=evidence)
                     if frequency.weeks is not None:
                         facts["weeks_requested"] = Documented(value=frequency.weeks.high, evidence=evidence)

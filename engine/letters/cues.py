@@ -18,10 +18,12 @@ file:line errors. The format (see guidelines/cues/core.yaml for the full descrip
         applies_to: {kinds: [...], drug_classes: [...]}    # items an item fact may attach to
         needs_name: false         # item facts: the sentence must name the item's treatment (true, or
                                   # the sections where it must: [summary])
-        negation_after: true      # also read "X was not documented" as a negation of X
         prefer: latest            # booleans: latest | true | false (which value one section settles on)
-        sections: [summary, rationale]         # where the fact is read
-        unless: [regex, ...]      # sentences matching one of these are not read for the fact
+      and, for the cues this entry lists (another file's cues for the same fact keep their own):
+        negation_after: true      # also read "X was not documented" as a negation of X
+        sections: [summary, rationale]         # where the cues are read; "request" adds the items'
+                                               # own headings (the UR form's original request, ...)
+        unless: [regex, ...]      # sentences matching one of these are not read with these cues
     drug_class_words: {class: [regex, ...]}    # words that name every requested drug of a class
     medication_words: [regex, ...]             # words that name every requested drug
     visit_words: [regex, ...]                  # words that name every requested therapy counted in visits
@@ -205,10 +207,10 @@ class FactCues(_Strict):
     co_mentioned: CoMentioned | None = None
     implies: dict[str, bool | str] = {}
     applies_to: ItemFilter | None = None
-    needs_name: bool | list[Literal["summary", "rationale"]] = False
+    needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
     negation_after: bool = True
     prefer: Preference = "latest"
-    sections: list[Literal["summary", "rationale"]] = ["summary", "rationale"]
+    sections: list[Literal["summary", "rationale", "request"]] = ["summary", "rationale"]
     unless: list[Regex] = []
 
 
@@ -239,6 +241,15 @@ class Cue:
     # The same regex for lowercased text, without the case-insensitive flag and the leading word
     # boundary (checked by `finditer`), so the regex engine can skip ahead to where a match may start.
     fast: re.Pattern[str] | None = None
+    # Options of the file entry that wrote the cue: where it is read, the sentences it is not read
+    # in, and whether a negative predicate after a mention negates it.
+    sections: frozenset[str] = frozenset({"summary", "rationale"})
+    unless: re.Pattern[str] | None = None
+    negation_after: bool = True
+
+    def reads(self, section: str, text: str) -> bool:
+        """Whether the cue is read in a sentence of this section and text."""
+        return section in self.sections and (self.unless is None or self.unless.search(text) is None)
 
     def finditer(self, text: str, lowered: str) -> Iterable[re.Match[str]]:
         """The matches in `text` (`lowered` is text.lower()); spans index both."""
@@ -277,10 +288,10 @@ class FactRules:
     implies: Mapping[str, bool | str]
     applies_to: ItemFilter | None
     needs_name: frozenset[str]
-    negation_after: bool
     prefer: Preference
-    sections: frozenset[str]
-    unless: re.Pattern[str] | None
+    # where and where not a co_mentioned fact is read
+    co_mentioned_sections: frozenset[str]
+    co_mentioned_unless: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
@@ -299,15 +310,6 @@ class CueBook:
     @cached_property
     def index(self) -> CueIndex:
         return CueIndex(self.cues)
-
-    @cached_property
-    def restricted(self) -> frozenset[str]:
-        """Facts not read in every sentence (by section or `unless`)."""
-        return frozenset(
-            name
-            for name, rules in self.facts.items()
-            if rules.unless is not None or rules.sections != {"summary", "rationale"}
-        )
 
     def live_facts(self, admitted_by: Callable[[ItemFilter], bool]) -> frozenset[str]:
         """Facts that can land somewhere: case facts, and item facts some item admits."""
@@ -803,10 +805,9 @@ class _Loader:
                 implies=options["implies"],
                 applies_to=options["applies_to"],
                 needs_name=frozenset(options["needs_name"]),
-                negation_after=options["negation_after"],
                 prefer=options["prefer"],
-                sections=frozenset(options["sections"]),
-                unless=_alternation(options["unless"]) if options["unless"] else None,
+                co_mentioned_sections=options["co_mentioned_sections"],
+                co_mentioned_unless=options["co_mentioned_unless"],
             )
             for name, options in self.options.items()
         }
@@ -881,20 +882,27 @@ class _Loader:
                 raise document.error(
                     (*where, field), f"{field!r} cues need a {needs} fact; {name!r} is {spec.type}"
                 )
+        for index, regex in enumerate(cues.unless):
+            self._compiled(document, (*where, "unless", index), regex)
+        entry = _Entry(
+            sections=frozenset(cues.sections),
+            unless=_alternation(cues.unless) if cues.unless else None,
+            negation_after=cues.negation_after,
+        )
         for how in ("mention", "true", "false"):
             for index, regex in enumerate(getattr(cues, how)):
-                self._add_cue(document, (*where, how, index), name, how, regex)
+                self._add_cue(document, (*where, how, index), name, how, regex, entry)
         for value, regexes in cues.values.items():
             if value not in (spec.values or ()):
                 raise document.error((*where, "values", value), f"{value!r} is not a value of fact {name!r}")
             for index, regex in enumerate(regexes):
-                self._add_cue(document, (*where, "values", value, index), name, "value", regex, value)
+                self._add_cue(document, (*where, "values", value, index), name, "value", regex, entry, value)
         for index, regex in enumerate(cues.number):
-            cue = self._add_cue(document, (*where, "number", index), name, "number", regex)
+            cue = self._add_cue(document, (*where, "number", index), name, "number", regex, entry)
             if "value" not in cue.pattern.groupindex:
                 raise document.error((*where, "number", index), "a number cue needs a group (?P<value>...)")
         for index, regex in enumerate(cues.since):
-            cue = self._add_cue(document, (*where, "since", index), name, "since", regex)
+            cue = self._add_cue(document, (*where, "since", index), name, "since", regex, entry)
             if "date" not in cue.pattern.groupindex:
                 raise document.error((*where, "since", index), "a since cue needs a group (?P<date>...)")
         options = self.options.setdefault(
@@ -905,10 +913,9 @@ class _Loader:
                 "implies": {},
                 "applies_to": None,
                 "needs_name": set(),
-                "negation_after": True,
                 "prefer": "latest",
-                "sections": {"summary", "rationale"},
-                "unless": [],
+                "co_mentioned_sections": frozenset(),
+                "co_mentioned_unless": None,
             },
         )
         for unit, factor in cues.units.items():
@@ -916,6 +923,8 @@ class _Loader:
         if cues.co_mentioned is not None:
             self._check_classes(document, (*where, "co_mentioned"), cues.co_mentioned.drug_classes)
             options["co_mentioned"] = cues.co_mentioned
+            options["co_mentioned_sections"] = entry.sections
+            options["co_mentioned_unless"] = entry.unless
         for implied, value in cues.implies.items():
             problem = self.fact_vocabulary.problem(implied, value, at_case_level=False)
             if problem:
@@ -932,17 +941,12 @@ class _Loader:
         if cues.needs_name:
             named_in = {"summary", "rationale"} if cues.needs_name is True else set(cues.needs_name)
             options["needs_name"] = options["needs_name"] | named_in
-        options["sections"] = options["sections"] & set(cues.sections)
-        for index, regex in enumerate(cues.unless):
-            self._compiled(document, (*where, "unless", index), regex)
-        options["unless"] = [*options["unless"], *cues.unless]
         if cues.prefer != "latest":
             if spec.type != "boolean":
                 raise document.error(
                     (*where, "prefer"), f"'prefer' needs a boolean fact; {name!r} is {spec.type}"
                 )
             options["prefer"] = cues.prefer
-        options["negation_after"] = options["negation_after"] and cues.negation_after
 
     def _check_classes(self, document: YamlDocument, loc: tuple[str | int, ...], classes: list[str]) -> None:
         for drug_class in classes:
@@ -956,6 +960,7 @@ class _Loader:
         fact: str,
         how: CueKind,
         regex: str,
+        entry: _Entry,
         value: str | None = None,
     ) -> Cue:
         pattern = self._compiled(document, loc, regex)
@@ -966,9 +971,21 @@ class _Loader:
             needs=required_literals(pattern),
             value=value,
             fast=compile_fast_cue(regex),
+            sections=entry.sections,
+            unless=entry.unless,
+            negation_after=entry.negation_after,
         )
         self.cues.append(cue)
         return cue
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """The options one cue file gives the cues it lists for a fact."""
+
+    sections: frozenset[str]
+    unless: re.Pattern[str] | None
+    negation_after: bool
 
 
 def _string_keys(data: dict[Any, Any]) -> dict[Any, Any]:

@@ -52,6 +52,7 @@ _ANCILLARY_TEXT = re.compile(
     r"peri[-\s]?op(?:erative)?\b|assist(?:ant|ing)?\b|(?:PA|RN|MD|surgical)\s+assist)",
     re.IGNORECASE,
 )
+_COURSE_HISTORY = {"additional": True, "repeat": True, "initial": False}
 _WEEKS_PER = {"hour": 1 / 168, "day": 1 / 7, "week": 1.0, "month": 4.33}
 
 
@@ -246,6 +247,9 @@ def _request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary
         duration = normalized.duration.value
         if duration.unit in ("week", "month", "day"):
             put("weeks_requested", _number(round(duration.amount.high * _WEEKS_PER[duration.unit], 1)))
+    if normalized.course is not None and normalized.course.value in _COURSE_HISTORY:
+        # "additional physical therapy", "continuation of ...": a course was given; "initial": none was
+        put("prior_course", _COURSE_HISTORY[normalized.course.value])
     if normalized.body_parts:
         put("body_part_specified", True)
         put("body_region", normalized.body_parts[0].region)
