@@ -167,11 +167,11 @@ CONCLUSION = AnyOf(
 )
 
 
-def states_conclusion(sentence: str, present: set[Key] | None = None) -> bool:
+def states_conclusion(sentence: str, present: set[Key] | None = None, lowered: str | None = None) -> bool:
     """Whether a sentence states the outcome of a review (IMR or UR): never read, in any mode.
 
     `present` may give the keys found in the sentence (see engine.letters.cues.KeyIndex)."""
-    return CONCLUSION.search(sentence, present)
+    return CONCLUSION.search(sentence, present, lowered)
 
 
 # --- sentences that only restate a guideline ---------------------------------------------------------
@@ -247,7 +247,10 @@ _RECORD_WORDS = re.compile(
 
 
 def restates_guideline(
-    sentence: str, section: SectionName = "rationale", present: set[Key] | None = None
+    sentence: str,
+    section: SectionName = "rationale",
+    present: set[Key] | None = None,
+    lowered: str | None = None,
 ) -> bool:
     """Whether a sentence only tells what a guideline says, naming no finding about this patient.
 
@@ -255,13 +258,14 @@ def restates_guideline(
     the reviewer restating the guideline; so is any sentence with a guideline's words and no tie to
     this case, or one framed as a requirement ("There should be documentation of ...").
     """
-    present = _SENTENCE_KEYS.found_in(sentence.lower()) if present is None else present
-    if _NORMATIVE_FRAME.search(sentence, present) and _CASE_OPENING.search(sentence) is None:
+    lowered = sentence.lower() if lowered is None else lowered
+    present = _SENTENCE_KEYS.found_in(lowered) if present is None else present
+    if _NORMATIVE_FRAME.search(sentence, present, lowered) and _CASE_OPENING.search(sentence) is None:
         return True
-    marked = _GUIDELINE_MARK.search(sentence, present)
+    marked = _GUIDELINE_MARK.search(sentence, present, lowered)
     if not marked and section != "rationale":
         return False
-    if _CASE_ANCHOR.search(sentence, present):
+    if _CASE_ANCHOR.search(sentence, present, lowered):
         return False
     return marked or _RECORD_WORDS.search(sentence) is None
 
@@ -271,15 +275,16 @@ _SENTENCE_KEYS = KeySet(
     for test in (CONCLUSION, _GUIDELINE_MARK, _NORMATIVE_FRAME, _CASE_ANCHOR)
     for key in test.index.keys.keys
 )
-_KEY_SETS: dict[int, KeySet] = {}
+# Built once per cue book; the book is held so that its id is never reused for another.
+_KEY_SETS: dict[int, tuple[CueBook, KeySet]] = {}
 
 
 def _key_set(cues: CueBook) -> KeySet:
     """Every key the cues and the sentence tests look for."""
-    found = _KEY_SETS.get(id(cues))
-    if found is None:
-        found = _KEY_SETS[id(cues)] = KeySet(cues.index.keys.keys | _SENTENCE_KEYS.keys)
-    return found
+    entry = _KEY_SETS.get(id(cues))
+    if entry is None or entry[0] is not cues:
+        entry = _KEY_SETS[id(cues)] = (cues, KeySet(cues.index.keys.keys | _SENTENCE_KEYS.keys))
+    return entry[1]
 
 
 # --- negation ------------------------------------------------------------------------------------------
@@ -528,18 +533,20 @@ class _Namer:
             else:
                 items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
                 found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
-        for drug_class, pattern in self.cues.drug_class_words:
-            items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
-            found += [_Name(m.start(), m.end(), items, _CLASS, True) for m in pattern.finditer(text)]
-        for pattern, items, drug_family in (
-            (self.cues.medication_words, drugs, True),
-            (self.cues.visit_words, frozenset(t.item_id for t in self.targets if t.visit_based), False),
-            (self.cues.other_treatment_words, frozenset(), False),
-        ):
-            if pattern is not None:
-                found += [
-                    _Name(m.start(), m.end(), items, _GENERIC, drug_family) for m in pattern.finditer(text)
-                ]
+        words = self.cues.name_words
+        if words is not None:
+            for match in words.pattern.finditer(text):
+                for sort, drug_class in words.named_by[match.lastgroup or ""]:
+                    if sort == "class":
+                        items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
+                        found.append(_Name(match.start(), match.end(), items, _CLASS, True))
+                    elif sort == "medications":
+                        found.append(_Name(match.start(), match.end(), drugs, _GENERIC, True))
+                    elif sort == "visits":
+                        visits = frozenset(t.item_id for t in self.targets if t.visit_based)
+                        found.append(_Name(match.start(), match.end(), visits, _GENERIC, False))
+                    else:
+                        found.append(_Name(match.start(), match.end(), frozenset(), _GENERIC, False))
         names = []
         for name in found:
             # a general word inside or beside a more specific one is part of it ("chiropractic treatment")
@@ -593,13 +600,14 @@ class _Namer:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
-_FIRST_WORDS: dict[tuple[int, str], frozenset[str]] = {}
+# Built once per vocabulary; the vocabulary is held so that its id is never reused for another.
+_FIRST_WORDS: dict[tuple[int, str], tuple[Vocabulary, frozenset[str]]] = {}
 
 
 def _first_words(vocab: Vocabulary, of: Literal["drugs", "treatments"]) -> frozenset[str]:
     """The first word of every drug name or treatment phrase of the vocabulary."""
-    words = _FIRST_WORDS.get((id(vocab), of))
-    if words is None:
+    entry = _FIRST_WORDS.get((id(vocab), of))
+    if entry is None or entry[0] is not vocab:
         if of == "drugs":
             phrases = [entry.name for drug in vocab.drugs.values() for entry in drug.name_entries]
         else:
@@ -619,8 +627,8 @@ def _first_words(vocab: Vocabulary, of: Literal["drugs", "treatments"]) -> froze
             | {w + "es" for w in firsts}
             | {w[:-1] + "ies" for w in firsts if w[-1:] == "y"}
         )
-        words = _FIRST_WORDS[(id(vocab), of)] = frozenset(firsts | plurals)
-    return words
+        entry = _FIRST_WORDS[(id(vocab), of)] = (vocab, frozenset(firsts | plurals))
+    return entry[1]
 
 
 _SEGMENT_BREAK = re.compile(r"[,;]")
@@ -856,12 +864,12 @@ class ClinicalReader:
         sentences is passed over to its closing quote."""
         in_guideline_quote = False
         for number, sentence in enumerate(sentences):
-            if states_conclusion(sentence.text, present[number]):
+            if states_conclusion(sentence.text, present[number], sentence.lowered):
                 continue
             if in_guideline_quote:
                 in_guideline_quote = not sentence.opens_quote
                 continue
-            if restates_guideline(sentence.text, sentence.section, present[number]):
+            if restates_guideline(sentence.text, sentence.section, present[number], sentence.lowered):
                 in_guideline_quote = sentence.opens_quote
                 continue
             yield number

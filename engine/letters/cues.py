@@ -294,22 +294,54 @@ class FactRules:
     co_mentioned_unless: re.Pattern[str] | None
 
 
+@dataclass(frozen=True, slots=True)
+class NameWords:
+    """Words that name treatments in general, in one regex: each group ("w0", "w1", ...) names what
+    its words name: ("class", drug class), ("medications", ""), ("visits", "") or ("other", "")."""
+
+    pattern: re.Pattern[str]
+    named_by: Mapping[str, tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True)
 class CueBook:
     """Every cue of guidelines/cues/, ready to match."""
 
     cues: tuple[Cue, ...]
     facts: Mapping[str, FactRules]
-    drug_class_words: tuple[tuple[str, re.Pattern[str]], ...]
-    medication_words: re.Pattern[str] | None
-    visit_words: re.Pattern[str] | None
-    other_treatment_words: re.Pattern[str] | None
+    drug_class_words: Mapping[str, tuple[str, ...]]
+    medication_words: tuple[str, ...]
+    visit_words: tuple[str, ...]
+    other_treatment_words: tuple[str, ...]
     diagnoses: tuple[re.Pattern[str], ...]
     files: tuple[Path, ...]
 
     @cached_property
     def index(self) -> CueIndex:
         return CueIndex(self.cues)
+
+    @cached_property
+    def name_words(self) -> NameWords | None:
+        """The class, medication, visit and other-treatment words in one regex (see NameWords)."""
+        sorts: dict[str, list[tuple[str, str]]] = {}
+        for drug_class, regexes in self.drug_class_words.items():
+            for regex in regexes:
+                sorts.setdefault(regex, []).append(("class", drug_class))
+        for sort, regexes in (
+            ("medications", self.medication_words),
+            ("visits", self.visit_words),
+            ("other", self.other_treatment_words),
+        ):
+            for regex in regexes:
+                sorts.setdefault(regex, []).append((sort, ""))
+        if not sorts:
+            return None
+        groups = {f"w{number}": regex for number, regex in enumerate(sorts)}
+        return NameWords(
+            # the class words first: "narcotic medications" names opioids before "medications" all drugs
+            pattern=compile_cue("|".join(f"(?P<{group}>{regex})" for group, regex in groups.items())),
+            named_by={group: tuple(sorts[regex]) for group, regex in groups.items()},
+        )
 
     def live_facts(self, admitted_by: Callable[[ItemFilter], bool]) -> frozenset[str]:
         """Facts that can land somewhere: case facts, and item facts some item admits."""
@@ -347,6 +379,8 @@ class KeySet:
         self.pieces = tuple(sorted(text for text, kind in self.keys if kind == PIECE))
         # the keys of each word seen so far: letters share most of their words
         self._keys_of_word: dict[str, tuple[Key, ...]] = {}
+        self._keyless: set[str] = set()
+        self._keyed: set[str] = set()
 
     def found_in(self, lowered: str) -> set[Key]:
         """The keys a lowercased text holds."""
@@ -356,15 +390,19 @@ class KeySet:
         """The keys each of several lowercased texts holds (faster than one text at a time)."""
         words_of = [set(_WORD_RUN.findall(text)) for text in texts]
         keys_of_word = self._keys_of_word
-        for word in set().union(*words_of).difference(keys_of_word):
+        for word in set().union(*words_of).difference(self._keyed, self._keyless):
             keys = [(word, WHOLE)] if word in self.whole else []
             keys += [(prefix, PREFIX) for prefix in self.heads.get(word[:3], ()) if word.startswith(prefix)]
-            keys_of_word[word] = tuple(keys)
+            if keys:
+                keys_of_word[word] = tuple(keys)
+                self._keyed.add(word)
+            else:
+                self._keyless.add(word)
         joined = "\n".join(texts)
         pieces = [piece for piece in self.pieces if piece in joined]
         found = []
         for text, words in zip(texts, words_of, strict=True):
-            keys = {key for word in words for key in keys_of_word.get(word, ())}
+            keys = {key for word in words & self._keyed for key in keys_of_word[word]}
             keys.update((piece, PIECE) for piece in pieces if piece in text)
             found.append(keys)
         return found
@@ -814,14 +852,10 @@ class _Loader:
         return CueBook(
             cues=tuple(self.cues),
             facts=facts,
-            drug_class_words=tuple(
-                (drug_class, _alternation(words)) for drug_class, words in self.class_words.items()
-            ),
-            medication_words=_alternation(self.medication_words) if self.medication_words else None,
-            visit_words=_alternation(self.visit_words) if self.visit_words else None,
-            other_treatment_words=(
-                _alternation(self.other_treatment_words) if self.other_treatment_words else None
-            ),
+            drug_class_words={drug_class: tuple(words) for drug_class, words in self.class_words.items()},
+            medication_words=tuple(self.medication_words),
+            visit_words=tuple(self.visit_words),
+            other_treatment_words=tuple(self.other_treatment_words),
             diagnoses=tuple(self.diagnoses),
             files=files,
         )
