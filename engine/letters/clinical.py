@@ -16,8 +16,10 @@ Where a fact lands: a case-scope fact from the summary is a case finding; an ite
 summary attaches to the requested items the sentence names (drug, drug class or treatment words, the
 nearest ones in a list), or, when it names nothing, to the items the fact's `applies_to` admits. A
 rationale's item facts belong to its own item; its case-scope facts become findings where the
-summary is silent, and item values where the rationale disagrees with the summary. Within one
-section the later sentence wins, unless the fact prefers a value.
+summary is silent, and item values where the rationale disagrees with the summary. Cues that ask
+for it are also read in each item's own heading (section "request"), for that item. Within one
+section the later sentence wins, unless the fact prefers a value. `prescriptions` reads the dosing
+and therapy schedules the summary writes for the requested items.
 """
 
 from __future__ import annotations
@@ -1230,14 +1232,3 @@ def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, 
             kept.append((cue, match))
     kept.sort(key=lambda pair: (pair[1].start(), pair[1].end()))
     return kept
-
-
-def read_clinical_facts(
-    letter: ParsedLetter,
-    targets: Sequence[ItemTarget],
-    vocab: Vocabulary,
-    cues: CueBook,
-    decided_by: dt.date | None = None,
-) -> ClinicalFacts:
-    """The clinical facts of a parsed letter (see the module docstring)."""
-    return ClinicalReader(letter, targets, vocab, cues, decided_by).read()
