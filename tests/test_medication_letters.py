@@ -10,17 +10,9 @@ without a GI risk are not.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
+from development_letters import all_letter_paths, criterion_result, item_result, letter_results, needs_letters
 
-import pytest
-
-from engine.batch import read_case
-from engine.evaluate import CriterionResult, Evaluator, ItemResult
-from engine.paths import LETTERS_DIR
-from engine.rules import load_rules
-
-pytestmark = pytest.mark.skipif(not LETTERS_DIR.is_dir(), reason=f"letters not found at {LETTERS_DIR}")
+pytestmark = needs_letters
 
 MEDICATION_RULE_PREFIXES = (
     "CPMTG2009-OP",
@@ -45,33 +37,10 @@ MEDICATION_RULE_PREFIXES = (
 KNOWN_DIFFERENCES = {("CM17-0013716", "1"), ("CM16-0249170", "1")}
 
 
-@cache
-def _evaluator() -> Evaluator:
-    return Evaluator(load_rules())
-
-
-@cache
-def _results(letter: str) -> tuple[ItemResult, ...]:
-    path = next(p for p in LETTERS_DIR.rglob(f"{letter}.*") if p.suffix in (".pdf", ".txt"))
-    return tuple(_evaluator().evaluate(read_case(path)).items)
-
-
-def _item(letter: str, item_id: str) -> ItemResult:
-    return next(r for r in _results(letter) if r.item_id == item_id)
-
-
-def _criterion(result: ItemResult, criterion_id: str) -> CriterionResult:
-    return next(c for c in result.criteria if c.id == criterion_id)
-
-
-def _letters() -> list[Path]:
-    return sorted(LETTERS_DIR.glob("2014-2015/*.txt")) + sorted(LETTERS_DIR.glob("dwc-2016-2017/*.pdf"))
-
-
 def test_every_item_the_medication_rules_decide_is_reproduced_but_the_known_differences() -> None:
     decided: list[tuple[str, str]] = []
-    for path in _letters():
-        for result in _results(path.stem):
+    for path in all_letter_paths():
+        for result in letter_results(path.stem):
             if not any(r.startswith(MEDICATION_RULE_PREFIXES) for r in result.rule_ids):
                 continue
             decided.append((path.stem, result.item_id))
@@ -82,23 +51,23 @@ def test_every_item_the_medication_rules_decide_is_reproduced_but_the_known_diff
 
 
 def test_a_first_nsaid_for_a_recent_injury_is_supported() -> None:
-    result = _item("CM17-0019011", "1")
-    assert _criterion(result, "CPMTG2016-NSAID-01").status == "met"
-    assert _criterion(result, "CPMTG2016-NSAID-01").facts["prior_course"] is False
+    result = item_result("CM17-0019011", "1")
+    assert criterion_result(result, "CPMTG2016-NSAID-01").status == "met"
+    assert criterion_result(result, "CPMTG2016-NSAID-01").facts["prior_course"] is False
     assert result.predicted == "Overturned"
 
 
 def test_a_short_further_nsaid_supply_that_relieves_pain_in_the_subacute_phase() -> None:
-    result = _item("CM16-0247624", "2")
-    met = _criterion(result, "CPMTG2016-NSAID-01")
+    result = item_result("CM16-0247624", "2")
+    met = criterion_result(result, "CPMTG2016-NSAID-01")
     assert met.status == "met"
     assert met.facts["pain_relief"] is True and met.facts["chronic_pain"] is False
     assert result.predicted == "Overturned"
 
 
 def test_a_second_nsaid_on_top_of_another() -> None:
-    result = _item("CM16-0234464", "4")
-    assert _criterion(result, "CPMTG2016-NSAID-02").status == "not_met"
+    result = item_result("CM16-0234464", "4")
+    assert criterion_result(result, "CPMTG2016-NSAID-02").status == "not_met"
     assert result.predicted == "Upheld"
 
 
@@ -108,32 +77,32 @@ def test_continued_opioids_without_functional_improvement() -> None:
         ("002_b67151935dfeaf0e", "4", "CPMTG2009-OP-02"),
         ("CM17-0015790", "2", "OTG2016-CONT-02"),
     ):
-        result = _item(letter, item_id)
-        assert _criterion(result, criterion).status == "not_met", (letter, item_id)
+        result = item_result(letter, item_id)
+        assert criterion_result(result, criterion).status == "not_met", (letter, item_id)
         assert result.predicted == "Upheld"
 
 
 def test_a_benefit_of_the_whole_regimen_is_not_the_opioids() -> None:
-    result = _item("003_562eafed43e403d6", "3")
-    assert _criterion(result, "CPMTG2009-OP-08").status == "not_met"
+    result = item_result("003_562eafed43e403d6", "3")
+    assert criterion_result(result, "CPMTG2009-OP-08").status == "not_met"
 
 
 def test_an_opioid_started_without_a_non_opioid_trial() -> None:
-    result = _item("CM17-0017734", "1")
-    assert _criterion(result, "OTG2016-INIT-01").status == "not_met"
-    assert _criterion(result, "OTG2016-INIT-02").status == "not_met"
+    result = item_result("CM17-0017734", "1")
+    assert criterion_result(result, "OTG2016-INIT-01").status == "not_met"
+    assert criterion_result(result, "OTG2016-INIT-02").status == "not_met"
     assert result.predicted == "Upheld"
 
 
 def test_a_drug_test_for_a_patient_who_takes_no_opioid() -> None:
-    result = _item("CM17-0001064", "2")
+    result = item_result("CM17-0001064", "2")
     assert result.rule_ids == ["OTG2016-UDT"]
-    assert _criterion(result, "OTG2016-UDT-01").status == "not_met"
+    assert criterion_result(result, "OTG2016-UDT-01").status == "not_met"
     assert result.predicted == "Upheld"
 
 
 def test_gastric_protection_without_a_documented_gi_risk() -> None:
     for letter, item_id in (("CM17-0013716", "2"), ("CM17-0013625", "4")):
-        result = _item(letter, item_id)
-        assert _criterion(result, "CPMTG2016-GI-02").status in ("not_met", "not_documented")
+        result = item_result(letter, item_id)
+        assert criterion_result(result, "CPMTG2016-GI-02").status in ("not_met", "not_documented")
         assert result.predicted == "Upheld"

@@ -9,17 +9,9 @@ short course.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
+from development_letters import all_letter_paths, criterion_result, item_result, letter_results, needs_letters
 
-import pytest
-
-from engine.batch import read_case
-from engine.evaluate import CriterionResult, Evaluator, ItemResult
-from engine.paths import LETTERS_DIR
-from engine.rules import load_rules
-
-pytestmark = pytest.mark.skipif(not LETTERS_DIR.is_dir(), reason=f"letters not found at {LETTERS_DIR}")
+pytestmark = needs_letters
 
 PHARMACOLOGY_RULE_PREFIXES = (
     "CPMTG2009-MR",
@@ -53,33 +45,10 @@ PHARMACOLOGY_RULE_PREFIXES = (
 )
 
 
-@cache
-def _evaluator() -> Evaluator:
-    return Evaluator(load_rules())
-
-
-@cache
-def _results(letter: str) -> tuple[ItemResult, ...]:
-    path = next(p for p in LETTERS_DIR.rglob(f"{letter}.*") if p.suffix in (".pdf", ".txt"))
-    return tuple(_evaluator().evaluate(read_case(path)).items)
-
-
-def _item(letter: str, item_id: str) -> ItemResult:
-    return next(r for r in _results(letter) if r.item_id == item_id)
-
-
-def _criterion(result: ItemResult, criterion_id: str) -> CriterionResult:
-    return next(c for c in result.criteria if c.id == criterion_id)
-
-
-def _letters() -> list[Path]:
-    return sorted(LETTERS_DIR.glob("2014-2015/*.txt")) + sorted(LETTERS_DIR.glob("dwc-2016-2017/*.pdf"))
-
-
 def test_every_item_the_pharmacology_rules_decide_is_reproduced() -> None:
     decided = 0
-    for path in _letters():
-        for result in _results(path.stem):
+    for path in all_letter_paths():
+        for result in letter_results(path.stem):
             if not any(r.startswith(PHARMACOLOGY_RULE_PREFIXES) for r in result.rule_ids):
                 continue
             decided += 1
@@ -90,36 +59,36 @@ def test_every_item_the_pharmacology_rules_decide_is_reproduced() -> None:
 
 def test_a_compound_with_lidocaine_is_not_recommended_whatever_else_it_holds() -> None:
     for item_id in ("3", "4"):
-        result = _item("CM17-0013716", item_id)
+        result = item_result("CM17-0013716", item_id)
         assert result.rule_ids == ["CPMTG2016-TA-CMP"]
-        assert _criterion(result, "CPMTG2016-TA-CMP-01").status == "not_met"
-        assert _criterion(result, "CPMTG2016-TA-CMP-02").status == "not_met"
+        assert criterion_result(result, "CPMTG2016-TA-CMP-01").status == "not_met"
+        assert criterion_result(result, "CPMTG2016-TA-CMP-02").status == "not_met"
         assert result.predicted == "Upheld"
 
 
 def test_lidocaine_ointment_is_not_the_patch() -> None:
-    result = _item("CM16-0234464", "6")
-    assert _criterion(result, "CPMTG2016-TA-LID-01").status == "not_met"
+    result = item_result("CM16-0234464", "6")
+    assert criterion_result(result, "CPMTG2016-TA-LID-01").status == "not_met"
     assert result.predicted == "Upheld"
 
 
 def test_an_oral_suspension_needs_a_reason_to_avoid_tablets() -> None:
     for item_id in ("2", "3", "5"):
-        result = _item("CM17-0013625", item_id)
+        result = item_result("CM17-0013625", item_id)
         assert "CPMTG2016-CMP-ORAL" in result.rule_ids
-        assert _criterion(result, "CPMTG2016-CMP-ORAL-01").status in ("not_met", "not_documented")
+        assert criterion_result(result, "CPMTG2016-CMP-ORAL-01").status in ("not_met", "not_documented")
         assert result.predicted == "Upheld"
 
 
 def test_a_sleep_aid_taken_past_the_short_term() -> None:
-    result = _item("002_b67151935dfeaf0e", "3")
+    result = item_result("002_b67151935dfeaf0e", "3")
     assert result.rule_ids[0] == "ODG-ZOL"
-    assert _criterion(result, "ODG-ZOL-01").status == "not_met"
+    assert criterion_result(result, "ODG-ZOL-01").status == "not_met"
 
 
 def test_baclofen_without_neurological_spasticity() -> None:
     for letter, item_id in (("CM16-0233904", "1"), ("CM17-0015790", "1")):
-        result = _item(letter, item_id)
+        result = item_result(letter, item_id)
         assert "CPMTG2016-BAC" in result.rule_ids
-        assert _criterion(result, "CPMTG2016-BAC-01").status != "met"
+        assert criterion_result(result, "CPMTG2016-BAC-01").status != "met"
         assert result.predicted == "Upheld"

@@ -11,17 +11,21 @@ The rules must reach those outcomes for those reasons, read from the letters.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
+from development_letters import (
+    all_letter_paths,
+    criterion_result,
+    item_result,
+    letter_case,
+    letter_results,
+    needs_letters,
+    rule_ids_in,
+)
 
-from engine.batch import read_case
-from engine.evaluate import CriterionResult, Evaluator, ItemResult
-from engine.facts import Case
-from engine.paths import LETTERS_DIR
-from engine.rules import load_rules
+from engine.evaluate import ItemResult
 
-pytestmark = pytest.mark.skipif(not LETTERS_DIR.is_dir(), reason=f"letters not found at {LETTERS_DIR}")
+pytestmark = needs_letters
 
 SPECIAL_STUDY_KINDS = frozenset({"imaging", "electrodiagnostic"})
 SPECIAL_STUDY_FILES = frozenset(
@@ -40,44 +44,13 @@ SPECIAL_STUDY_FILES = frozenset(
 
 
 @cache
-def _evaluator() -> Evaluator:
-    return Evaluator(load_rules())
-
-
-@cache
-def _special_study_rule_ids() -> frozenset[str]:
-    return frozenset(rule.id for rule in _evaluator().pack.rules if rule.file in SPECIAL_STUDY_FILES)
-
-
-@cache
-def _case(path: Path) -> Case:
-    return read_case(path)
-
-
-@cache
-def _results(path: Path) -> tuple[ItemResult, ...]:
-    return tuple(_evaluator().evaluate(_case(path)).items)
-
-
-def _path(letter: str) -> Path:
-    return next(p for p in LETTERS_DIR.rglob(f"{letter}.*") if p.suffix in (".pdf", ".txt"))
-
-
-def _item(letter: str, item_id: str) -> ItemResult:
-    return next(r for r in _results(_path(letter)) if r.item_id == item_id)
-
-
-def _criterion(result: ItemResult, criterion_id: str) -> CriterionResult:
-    return next(c for c in result.criteria if c.id == criterion_id)
-
-
-@cache
 def _special_study_items() -> tuple[tuple[str, ItemResult], ...]:
-    letters = sorted(LETTERS_DIR.glob("2014-2015/*.txt")) + sorted(LETTERS_DIR.glob("dwc-2016-2017/*.pdf"))
     found = []
-    for path in letters:
-        kinds = {item.item_id: item.kind for item in _case(path).items}
-        found += [(path.stem, r) for r in _results(path) if kinds[r.item_id] in SPECIAL_STUDY_KINDS]
+    for path in all_letter_paths():
+        kinds = {item.item_id: item.kind for item in letter_case(path.stem).items}
+        found += [
+            (path.stem, r) for r in letter_results(path.stem) if kinds[r.item_id] in SPECIAL_STUDY_KINDS
+        ]
     return tuple(found)
 
 
@@ -87,7 +60,7 @@ def test_every_disputed_study_has_a_special_studies_rule() -> None:
     uncovered = [
         f"{letter} #{r.item_id} {r.text}"
         for letter, r in items
-        if not set(r.rule_ids) & _special_study_rule_ids()
+        if not set(r.rule_ids) & rule_ids_in(SPECIAL_STUDY_FILES)
     ]
     assert uncovered == []
 
@@ -111,66 +84,68 @@ def test_recorded_outcomes_are_reproduced() -> None:
 
 @pytest.mark.parametrize(("letter", "item_id"), [("CM16-0235724", "1"), ("CM16-0246624", "1")])
 def test_a_dermatomal_sensory_deficit_supports_cervical_mri(letter: str, item_id: str) -> None:
-    result = _item(letter, item_id)
-    assert _criterion(result, "ACOEM-NECK-IMG-01").status == "met"
+    result = item_result(letter, item_id)
+    assert criterion_result(result, "ACOEM-NECK-IMG-01").status == "met"
     assert result.predicted == "Overturned"
 
 
 def test_ct_after_a_fracture_on_plain_films_is_supported() -> None:
-    result = _item("CM17-0005924", "1")
+    result = item_result("CM17-0005924", "1")
     assert result.rule_ids[0] == "ACOEM-NECK-IMG"
-    assert _criterion(result, "ACOEM-NECK-IMG-01").facts["suspected_fracture"] is True
+    assert criterion_result(result, "ACOEM-NECK-IMG-01").facts["suspected_fracture"] is True
     assert result.predicted == "Overturned"
 
 
 def test_lumbar_mri_with_sensory_findings_but_no_surgery_in_view_is_not_supported() -> None:
-    result = _item("CM16-0245295", "2")
-    assert _criterion(result, "ACOEM-LB-IMG-01").status == "met"
-    assert _criterion(result, "ACOEM-LB-IMG-04").status != "met"
+    result = item_result("CM16-0245295", "2")
+    assert criterion_result(result, "ACOEM-LB-IMG-01").status == "met"
+    assert criterion_result(result, "ACOEM-LB-IMG-04").status != "met"
     assert result.predicted == "Upheld"
 
 
 def test_lumbar_mri_while_chiropractic_still_helps_is_not_supported() -> None:
-    result = _item("CM17-0004344", "1")
-    assert _criterion(result, "ACOEM-LB-IMG-02").facts["conservative_care_failed"] is False
-    assert _criterion(result, "ACOEM-LB-IMG-02").status != "met"
+    result = item_result("CM17-0004344", "1")
+    assert criterion_result(result, "ACOEM-LB-IMG-02").facts["conservative_care_failed"] is False
+    assert criterion_result(result, "ACOEM-LB-IMG-02").status != "met"
     assert result.predicted == "Upheld"
 
 
 def test_a_repeat_knee_mri_needs_a_change_since_the_first() -> None:
-    result = _item("CM17-0001064", "3")
+    result = item_result("CM17-0001064", "3")
     assert "ODG-IMG-REPEAT" in result.rule_ids
-    assert _criterion(result, "ODG-IMG-REPEAT-01").status != "met"
+    assert criterion_result(result, "ODG-IMG-REPEAT-01").status != "met"
 
 
 def test_positional_mri_of_the_spine_is_not_recommended() -> None:
     for item_id in ("1", "2"):
-        result = _item("CM16-0234464", item_id)
-        assert _criterion(result, "ODG-IMG-UPRIGHT-01").status == "not_met"
+        result = item_result("CM16-0234464", item_id)
+        assert criterion_result(result, "ODG-IMG-UPRIGHT-01").status == "not_met"
 
 
 def test_emg_for_a_radiculopathy_imaging_already_shows_is_not_supported() -> None:
-    result = _item("CM17-0010006", "5")
-    assert _criterion(result, "CPMTG2016-EMG-01").status == "not_met"
+    result = item_result("CM17-0010006", "5")
+    assert criterion_result(result, "CPMTG2016-EMG-01").status == "not_met"
     assert result.predicted == "Upheld"
 
 
 @pytest.mark.parametrize(("letter", "item_id"), [("CM17-0000859", "1"), ("CM17-0010006", "6")])
 def test_nerve_conduction_of_the_legs_needs_a_suspected_neuropathy(letter: str, item_id: str) -> None:
-    result = _item(letter, item_id)
-    assert _criterion(result, "ODG-EDX-NCS-LE-01").status != "met"
+    result = item_result(letter, item_id)
+    assert criterion_result(result, "ODG-EDX-NCS-LE-01").status != "met"
     assert result.predicted == "Upheld"
 
 
 def test_arm_electrodiagnostics_for_suspected_carpal_tunnel_syndrome_is_supported() -> None:
-    result = _item("CM16-0248034", "1")
-    assert _criterion(result, "CPMTG2016-EDX-02").status == "met"
+    result = item_result("CM16-0248034", "1")
+    assert criterion_result(result, "CPMTG2016-EDX-02").status == "met"
     assert result.predicted == "Overturned"
 
 
 def test_arm_electrodiagnostics_with_an_unremarkable_examination_is_not_supported() -> None:
     for item_id in ("1", "2"):
-        result = _item("CM17-0009887", item_id)
-        assert _criterion(result, "CPMTG2016-EDX-02").facts["peripheral_nerve_disorder_suspected"] is False
-        assert _criterion(result, "CPMTG2016-EDX-02").status != "met"
+        result = item_result("CM17-0009887", item_id)
+        assert (
+            criterion_result(result, "CPMTG2016-EDX-02").facts["peripheral_nerve_disorder_suspected"] is False
+        )
+        assert criterion_result(result, "CPMTG2016-EDX-02").status != "met"
         assert result.predicted == "Upheld"

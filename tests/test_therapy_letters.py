@@ -4,18 +4,10 @@ recorded outcomes of the therapy items."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
+from development_letters import all_letter_paths, item_fact, letter_case, letter_results, needs_letters
 
-from engine.evaluate import Evaluator, ItemResult
-from engine.facts import Case
-from engine.letters.extract import extract_case
-from engine.paths import LETTERS_DIR
-from engine.rules import load_rules
-
-needs_letters = pytest.mark.skipif(not LETTERS_DIR.is_dir(), reason=f"letters not found at {LETTERS_DIR}")
+from engine.evaluate import ItemResult
 
 THERAPY_RULE_PREFIXES = (
     "CPMTG2009-PM",
@@ -34,24 +26,6 @@ THERAPY_RULE_PREFIXES = (
     "CPMTG2009-WC",
     "CPMTG2016-WC",
 )
-
-
-def _letter(name: str) -> Path:
-    folder = "2014-2015" if name[0].isdigit() else "dwc-2016-2017"
-    matches = sorted((LETTERS_DIR / folder).glob(f"{name}*"))
-    assert matches, f"no letter {name} in {LETTERS_DIR / folder}"
-    return matches[0]
-
-
-@cache
-def _case(name: str) -> Case:
-    return extract_case(_letter(name))
-
-
-def _item_fact(name: str, item_id: str, fact: str) -> object:
-    item = next(i for i in _case(name).items if i.item_id == item_id)
-    documented = item.facts.get(fact)
-    return documented.value if documented is not None else None
 
 
 @needs_letters
@@ -73,30 +47,26 @@ def _item_fact(name: str, item_id: str, fact: str) -> object:
     ],
 )
 def test_therapy_cues_read_the_letter(letter: str, item_id: str, fact: str, value: object) -> None:
-    assert _item_fact(letter, item_id, fact) == value
+    assert item_fact(letter, item_id, fact) == value
 
 
 @needs_letters
 def test_advice_to_read_the_tapering_guideline_is_not_a_reduced_medication() -> None:
     # every 2016-2017 opioid decision advises consulting "Tapering opioids"; that is no finding
     for name in ("CM17-0015790", "CM17-0017734"):
-        assert "pain_medication_reduced" not in _case(name).findings
+        assert "pain_medication_reduced" not in letter_case(name).findings
 
 
 @needs_letters
 def test_a_lumbar_stabilization_program_is_not_a_shoulder_stabilization() -> None:
-    documented = _case("CM17-0010362").findings.get("postsurgical_procedure")
+    documented = letter_case("CM17-0010362").findings.get("postsurgical_procedure")
     assert documented is None or documented.value != "shoulder_stabilization"
 
 
 def _therapy_results() -> list[ItemResult]:
-    evaluator = Evaluator(load_rules())
-    files = sorted((LETTERS_DIR / "2014-2015").glob("*.txt")) + sorted(
-        (LETTERS_DIR / "dwc-2016-2017").glob("*.pdf")
-    )
     results = []
-    for path in files:
-        for item in evaluator.evaluate(extract_case(path)).items:
+    for path in all_letter_paths():
+        for item in letter_results(path.stem):
             if item.recorded is not None and any(r.startswith(THERAPY_RULE_PREFIXES) for r in item.rule_ids):
                 results.append(item)
     return results
