@@ -653,24 +653,29 @@ def _beside(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Na
     any_family = _LIST_INTRODUCED.search(text, 0, matched[1]) is not None
     after = [n for n in names if n.start >= matched[1]]
     before = [n for n in names if n.end <= matched[0]][::-1]
-    for side, gap_of in (
-        (after, lambda n: text[matched[1] : n.start]),
-        (before, lambda n: text[n.end : matched[0]]),
-    ):
-        if side and _near(gap_of(side[0])):
-            chain = [side[0]]
-            for name in side[1:]:
-                previous = chain[-1]
-                gap = (
-                    text[previous.end : name.start]
-                    if name.start >= previous.end
-                    else text[name.end : previous.start]
-                )
-                if (name.drug_family != previous.drug_family and not any_family) or not _listed_together(gap):
-                    break
-                chain.append(name)
-            return chain
-    return []
+    sides = []
+    if after and _near(text[matched[1] : after[0].start]):
+        sides.append((_gap_words(text[matched[1] : after[0].start]), 0, after))
+    if before and _near(text[before[0].end : matched[0]]):
+        sides.append((_gap_words(text[before[0].end : matched[0]]), 1, before))
+    if not sides:
+        return []
+    # the nearer side; at equal distance, the object after the cue's words
+    _, _, side = min(sides, key=lambda entry: entry[:2])
+    chain = [side[0]]
+    for name in side[1:]:
+        previous = chain[-1]
+        gap = (
+            text[previous.end : name.start] if name.start >= previous.end else text[name.end : previous.start]
+        )
+        if (name.drug_family != previous.drug_family and not any_family) or not _listed_together(gap):
+            break
+        chain.append(name)
+    return chain
+
+
+def _gap_words(gap: str) -> int:
+    return len(_GAP_WORD.findall(gap))
 
 
 def _near(gap: str) -> bool:
@@ -813,7 +818,14 @@ _PLAN = re.compile(
     r"RFA|propos(?:e|es|ed)|would\s+like|referr?(?:al|ed)?)\b",
     _I,
 )
-_PRESCRIPTION_END = re.compile(r"[;:]|\b(?:and|while|but|which)\s+(?:he|she|the|was|is|were|has|had)\b", _I)
+# Where a prescription written after a drug's name ends: the next clause, or a sentence going on
+# about the patient ("Norco, with which she is able to perform her activities of daily living").
+_PRESCRIPTION_END = re.compile(
+    r"[;:]|\b(?:and|while|but|which)\s+(?:he|she|the|was|is|were|has|had)\b"
+    r"|\b(?:is|are|was|were|has|have|had|she|he|her|his|they|patient|worker|applicant|able|reports?|reported|"
+    r"states?|stated|with)\b",
+    _I,
+)
 _INJURY = re.compile(r"\binjur|\bDOI\b|\baccident|\bdate\s+of\s+loss|\bclaim\s+from", _I)
 _DATE = re.compile(DATE_RE, _I)
 _LIST_SPLIT = re.compile(r"\s*;\s*|,\s*(?:and\s+|or\s+)?|\s+and\s+(?=[^,]*$)")
@@ -1012,7 +1024,8 @@ class ClinicalReader:
         return self._weeks_since(match)
 
     def _number(self, rules: FactRules, match: re.Match[str]) -> FactValue | None:
-        number = parse_number(match.group("value"))
+        # an empty value group stands for one ("for the past year")
+        number = parse_number(match.group("value") or "1")
         if number is None:
             return None
         unit = match.groupdict().get("unit")
@@ -1058,6 +1071,10 @@ class ClinicalReader:
         therapy visits"); they decide only where they name a requested item the fact admits.
         """
         admitted = [t.item_id for t in self.targets if t.admitted_by(rules.applies_to)]
+        if rules.ignore_names:
+            if sentence.section != "summary":
+                return [sentence.item_id] if sentence.item_id in admitted else []
+            return admitted if rules.applies_to is not None or len(self.targets) == 1 else []
         names = self.namer.names(sentence)
         inside = [n for n in names if matched is not None and n.start >= matched[0] and n.end <= matched[1]]
         outside = [n for n in names if n not in inside]

@@ -18,6 +18,9 @@ file:line errors. The format (see guidelines/cues/core.yaml for the full descrip
         applies_to: {kinds: [...], drug_classes: [...]}    # items an item fact may attach to
         needs_name: false         # item facts: the sentence must name the item's treatment (true, or
                                   # the sections where it must: [summary])
+        ignore_names: false       # item facts about the item's context (a urine drug screen, the
+                                  # non-opioids tried): the treatments a sentence names do not say
+                                  # which item it is about; applies_to does
         prefer: latest            # booleans: latest | true | false (which value one section settles on)
       and, for the cues this entry lists (another file's cues for the same fact keep their own):
         negation_after: true      # also read "X was not documented" as a negation of X
@@ -208,6 +211,7 @@ class FactCues(_Strict):
     implies: dict[str, bool | str] = {}
     applies_to: ItemFilter | None = None
     needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
+    ignore_names: bool = False
     negation_after: bool = True
     prefer: Preference = "latest"
     sections: list[Literal["summary", "rationale", "request"]] = ["summary", "rationale"]
@@ -288,6 +292,7 @@ class FactRules:
     implies: Mapping[str, bool | str]
     applies_to: ItemFilter | None
     needs_name: frozenset[str]
+    ignore_names: bool
     prefer: Preference
     # where and where not a co_mentioned fact is read
     co_mentioned_sections: frozenset[str]
@@ -474,12 +479,15 @@ class KeyIndex:
         candidates: set[int] = set()
         for key in present & self.filed:
             candidates.update(self.by_key[key])
+        found = set(self.always)
         rest = self.rest
-        return sorted(
-            self.always.union(
-                n for n in candidates if not rest[n] or all(not need.isdisjoint(present) for need in rest[n])
-            )
-        )
+        for number in candidates:
+            for need in rest[number]:
+                if need.isdisjoint(present):
+                    break
+            else:
+                found.add(number)
+        return sorted(found)
 
 
 class CueIndex(KeyIndex):
@@ -843,6 +851,7 @@ class _Loader:
                 implies=options["implies"],
                 applies_to=options["applies_to"],
                 needs_name=frozenset(options["needs_name"]),
+                ignore_names=options["ignore_names"],
                 prefer=options["prefer"],
                 co_mentioned_sections=options["co_mentioned_sections"],
                 co_mentioned_unless=options["co_mentioned_unless"],
@@ -947,6 +956,7 @@ class _Loader:
                 "implies": {},
                 "applies_to": None,
                 "needs_name": set(),
+                "ignore_names": False,
                 "prefer": "latest",
                 "co_mentioned_sections": frozenset(),
                 "co_mentioned_unless": None,
@@ -972,6 +982,7 @@ class _Loader:
                 document, (*where, "applies_to", "drug_classes"), cues.applies_to.drug_classes
             )
             options["applies_to"] = cues.applies_to
+        options["ignore_names"] = options["ignore_names"] or cues.ignore_names
         if cues.needs_name:
             named_in = {"summary", "rationale"} if cues.needs_name is True else set(cues.needs_name)
             options["needs_name"] = options["needs_name"] | named_in
