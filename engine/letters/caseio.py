@@ -46,7 +46,14 @@ def _represent_date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
 
 
+def _represent_list(dumper: yaml.SafeDumper, value: list[object]) -> yaml.SequenceNode:
+    # spans ([start, end]) on one line
+    flow = bool(value) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
 _CaseDumper.add_representer(str, _represent_str)
+_CaseDumper.add_representer(list, _represent_list)
 _CaseDumper.add_representer(dt.date, _represent_date)
 
 

@@ -1185,12 +1185,30 @@ class ClinicalReader:
                 match = pattern.search(sentence.text)
                 if match is None:
                     continue
-                for part in _split_list(match.group("list")):
+                for part in self._diagnosis_list(match.group("list")):
                     if part.lower() not in seen:
                         seen.add(part.lower())
                         found.append(part)
                 break
         return found
+
+    def _diagnosis_list(self, written: str) -> list[str]:
+        """The diagnoses of a list; a part that is only a body region or a side ("cervical, thoracic
+        and lumbar strain") belongs with the part after it."""
+        parts = _split_list(written)
+        joined: list[str] = []
+        pending: list[str] = []
+        for part in parts:
+            words = part.split()
+            if len(words) == 1 and (
+                self.vocab.region_words.exact(part) is not None
+                or self.vocab.side_words.exact(part) is not None
+            ):
+                pending.append(part)
+                continue
+            joined.append(", ".join([*pending, part]) if pending else part)
+            pending = []
+        return joined + pending
 
 
 def _whole(value: float) -> int | float:

@@ -400,7 +400,8 @@ def _mangled(text: str, seed: int, edits: int) -> str:
 def test_mangled_letters_give_a_case_or_an_input_error(name: str, seed: int, edits: int) -> None:
     text = _mangled(_parsed(name).text, seed, edits)
     try:
-        case = build_case(parse_text(text, "mangled.txt", "", "text"), load_vocabulary())
+        letter = parse_text(text, "mangled.txt", "", "text")
+        case = build_case(letter, load_vocabulary())
     except InputError as error:
         assert "\n" not in str(error)
         return
@@ -408,3 +409,4 @@ def test_mangled_letters_give_a_case_or_an_input_error(name: str, seed: int, edi
     for _, _, fact in _documented(case):
         for evidence in fact.evidence:
             assert evidence.span is not None
+            assert letter.text[evidence.span[0] : evidence.span[1]] == evidence.quote
