@@ -519,7 +519,12 @@ def load_rules(paths: Sequence[Path] = (RULES_DIR,), root: Path = RULES_DIR) -> 
     A checked pack is cached by the content of its files and of the loader (engine/cache.py).
     """
     files = list(_rule_files(paths))
-    vocabulary_files = [*sorted(FACTS_DIR.glob("*.yaml")), *sorted(GUIDELINES_DIR.glob("*.yaml"))]
+    # the cues are in: they decide what a letter yields, so a changed cue must change the version
+    vocabulary_files = [
+        *sorted(FACTS_DIR.glob("*.yaml")),
+        *sorted(GUIDELINES_DIR.glob("*.yaml")),
+        *sorted((GUIDELINES_DIR / "cues").glob("*.yaml")),
+    ]
     here = Path(__file__).parent
     code = [here / name for name in ("rules.py", "facts.py", "yamlio.py", "vocab.py")]
     return load_cached(
