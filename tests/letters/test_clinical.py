@@ -433,3 +433,17 @@ def test_item_filter() -> None:
     side_effects = book.facts["side_effects_assessed"].applies_to
     assert opioid.admitted_by(side_effects) and not therapy.admitted_by(side_effects)
     assert therapy.admitted_by(None)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "chronic"),
+    [
+        ("He sustained a new industrial injury to the low back last week.", False),
+        ("There is no evidence of an acute injury on the radiographs.", None),
+    ],
+)
+def test_a_recent_injury_is_not_chronic_pain_but_a_denied_one_says_nothing(
+    sentence: str, chronic: object
+) -> None:
+    case = letter_case(f"The injured worker is a 45 year old male. {sentence}", ("Naproxen 550mg #60", "."))
+    assert values(case).get("chronic_pain") is chronic
