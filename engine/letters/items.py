@@ -944,8 +944,8 @@ def _frequency(reader: _Reader) -> Value[Frequency] | None:
             continue
         parts["per_week"], parts["weeks"] = per_week, weeks
         claim(match)
-    low: float | None = None
-    high: float | None = None
+    # every daily figure written widens one range: "3 times a day to 4 times a day", "TID-QID"
+    readings: list[tuple[float, float]] = []
     for match in reader.matches(_TIMES_PER_DAY):
         times = (
             _range(match.group("n"))
@@ -954,19 +954,20 @@ def _frequency(reader: _Reader) -> Value[Frequency] | None:
                 low=_TIMES_WORDS[match.group("word").lower()], high=_TIMES_WORDS[match.group("word").lower()]
             )
         )
-        if times is not None and low is None:
-            low, high = float(times.low), float(times.high)
+        if times is not None:
+            readings.append((float(times.low), float(times.high)))
         claim(match)
     for match in reader.matches(_EVERY_HOURS):
         hours = _range(match.group("h"))
-        if hours is not None and hours.low > 0 and low is None:
-            low, high = 24 / hours.high, 24 / hours.low
+        if hours is not None and hours.low > 0:
+            readings.append((24 / hours.high, 24 / hours.low))
         claim(match)
     for pattern, per_day in _NAMED_DOSES:
         for match in reader.matches(pattern):
-            if low is None:
-                low = high = per_day
+            readings.append((per_day, per_day))
             claim(match)
+    low = min((r[0] for r in readings), default=None)
+    high = max((r[1] for r in readings), default=None)
     if low is not None:
         parts["per_day_low"], parts["per_day_high"] = low, high
     for match in reader.matches(_UNITS_PER_DOSE):

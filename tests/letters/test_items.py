@@ -763,6 +763,8 @@ def test_general_forms_beyond_the_development_letters(vocab: Vocabulary) -> None
         ("Physical therapy x 6 for the left knee", {"visits": (6, 6), "parts": [("knee", "left")]}),
         ("Soma 350mg #90 x 2 refills", {"quantity": 90, "refills": 2, "per_week": None}),
         ("Gabapentin 300mg TID #90", {"per_day": (3, 3), "quantity": 90}),
+        ("Norco 10/325mg TID-QID #120", {"per_day": (3, 4), "quantity": 120}),
+        ("Norco 7.5/325 mg 1 by mouth 3 times a day to 4 times a day", {"per_day": (3, 4)}),
         ("Flurbiprofen/Cyclobenzaprine/Lidocaine cream 180gm", {"kind": "compound_topical", "form": "cream"}),
         (
             "Trigger point injections x 4 to the cervical paraspinals",
