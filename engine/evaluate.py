@@ -437,12 +437,16 @@ def _rule_supported(rule: Rule, results: Sequence[CriterionResult]) -> bool:
 
 
 def choose_rules(pack: RulePack, applied: Iterable[Rule], when: dt.date) -> list[Rule]:
-    """The rules that decide an item: those in force, MTUS before ODG, IMR practice always."""
+    """The rules that decide an item: those in force, MTUS before ODG, IMR practice always.
+
+    The MTUS is silent on an item unless one of its topic rules applies: a cross-cutting MTUS rule
+    (a condition on the form of any medication, say) adds its criteria but does not silence ODG.
+    """
     in_force = [r for r in applied if r.in_force(when)]
     practice = [r for r in in_force if r.authority == "imr-practice"]
     guideline = [r for r in in_force if r.authority != "imr-practice"]
     mtus = [r for r in guideline if r.authority == "mtus"]
-    if mtus:
+    if any(not r.cross_cutting for r in mtus):
         mtus_ids = {r.id for r in mtus}
         guideline = mtus + [r for r in guideline if r.authority != "mtus" and mtus_ids & set(r.supplements)]
     return sorted(guideline, key=lambda r: pack.position[r.id]) + practice

@@ -368,3 +368,23 @@ def test_numbers_python_writes_with_an_exponent_neither_crash_nor_diverge() -> N
         check=False,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", (done.returncode, done.stderr[-1500:])
+
+
+def test_a_cross_cutting_mtus_rule_does_not_silence_odg(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    for edition, body in {
+        "mtus-cpmtg-2016": "    cross_cutting: true\n",
+        "odg": "",
+    }.items():
+        folder = rules / edition
+        folder.mkdir(parents=True)
+        (folder / "t.yaml").write_text(
+            f"edition: {edition}\ntopic: t\nrules:\n  - id: T-{edition.upper()}\n    title: t\n"
+            f"    applies_to: {{kind: physical_therapy}}\n{body}    criteria:\n"
+            f"      - id: T-{edition.upper()}-01\n        text: t\n        citation: {{section: s}}\n"
+            "        when: {fact: visits_requested, lte: 6}\n"
+        )
+    pack = load_rules([rules], root=rules)
+    case = _case("c", [("physical_therapy", None, {"visits_requested": 6})])
+    result = Evaluator(pack).evaluate(case, dt.date(2017, 1, 1)).items[0]
+    assert result.rule_ids == ["T-MTUS-CPMTG-2016", "T-ODG"] and result.result == "supported"
