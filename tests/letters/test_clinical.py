@@ -5,14 +5,12 @@ which cues run on a sentence (checked against running every cue on every develop
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-import engine.paths
 from engine.errors import InputError
 from engine.facts import Case
 from engine.letters.clinical import (
@@ -35,17 +33,9 @@ from engine.letters.cues import (
 )
 from engine.letters.extract import build_case
 from engine.letters.parse import parse_letter, parse_text
+from engine.paths import LETTERS_DIR
 from engine.vocab import load_vocabulary
 
-
-def _letters_dir() -> Path:
-    located = getattr(engine.paths, "LETTERS_DIR", None)
-    if located is not None:
-        return Path(located)
-    return Path(os.environ.get("IMR_LETTERS_DIR", engine.paths.PROJECT_ROOT.parent / "shared" / "letters"))
-
-
-LETTERS_DIR = _letters_dir()
 needs_letters = pytest.mark.skipif(
     not LETTERS_DIR.is_dir(), reason=f"development letters not found at {LETTERS_DIR}"
 )

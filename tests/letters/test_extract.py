@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import random
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from engine.letters.caseio import compare_cases, compare_transcribed, summarize,
 from engine.letters.extract import build_case, extract_case
 from engine.letters.model import ParsedLetter
 from engine.letters.parse import parse_letter, parse_text
+from engine.paths import LETTERS_DIR
 from engine.vocab import load_vocabulary
 from engine.yamlio import load_yaml
 
@@ -29,14 +29,6 @@ EXPECTED_ITEMS = Path(__file__).parent / "expected_items.yaml"
 HAND_CASES = engine.paths.PROJECT_ROOT / "cases" / "2014-2015"
 
 
-def _letters_dir() -> Path:
-    located = getattr(engine.paths, "LETTERS_DIR", None)
-    if located is not None:
-        return Path(located)
-    return Path(os.environ.get("IMR_LETTERS_DIR", engine.paths.PROJECT_ROOT.parent / "shared" / "letters"))
-
-
-LETTERS_DIR = _letters_dir()
 needs_letters = pytest.mark.skipif(
     not LETTERS_DIR.is_dir(), reason=f"development letters not found at {LETTERS_DIR}"
 )

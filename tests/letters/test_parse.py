@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from functools import cache
@@ -11,23 +10,15 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import engine.paths
 from engine.letters.model import DateSpan, ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter, parse_text
 from engine.letters.text import normalize, read_letter_text
+from engine.paths import LETTERS_DIR
 from engine.yamlio import load_yaml
 
 EXPECTED_ITEMS = Path(__file__).parent / "expected_items.yaml"
 
 
-def _letters_dir() -> Path:
-    located = getattr(engine.paths, "LETTERS_DIR", None)
-    if located is not None:
-        return Path(located)
-    return Path(os.environ.get("IMR_LETTERS_DIR", engine.paths.PROJECT_ROOT.parent / "shared" / "letters"))
-
-
-LETTERS_DIR = _letters_dir()
 needs_letters = pytest.mark.skipif(
     not LETTERS_DIR.is_dir(), reason=f"development letters not found at {LETTERS_DIR}"
 )

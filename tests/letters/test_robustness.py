@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from functools import cache
 from pathlib import Path
@@ -11,22 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import engine.paths
 from engine.errors import InputError
 from engine.letters.model import ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter, parse_text
 from engine.letters.pdf import pdf_to_text
 from engine.letters.text import read_letter_text
+from engine.paths import LETTERS_DIR
 
-
-def _letters_dir() -> Path:
-    located = getattr(engine.paths, "LETTERS_DIR", None)
-    if located is not None:
-        return Path(located)
-    return Path(os.environ.get("IMR_LETTERS_DIR", engine.paths.PROJECT_ROOT.parent / "shared" / "letters"))
-
-
-LETTERS_DIR = _letters_dir()
 needs_letters = pytest.mark.skipif(
     not LETTERS_DIR.is_dir(), reason=f"development letters not found at {LETTERS_DIR}"
 )
