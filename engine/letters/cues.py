@@ -55,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import InputError
 from engine.facts import FactSpec, FactVocabulary, load_fact_vocabulary
+from engine.letters.items import NUMBER_WORDS as SPELLED_NUMBERS
 from engine.paths import GUIDELINES_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 from engine.yamlio import YamlDocument, load_yaml, validate
@@ -64,35 +65,9 @@ CUES_DIR = GUIDELINES_DIR / "cues"
 # --- numbers and dates as letters write them -------------------------------------------------------
 
 NUMBER_WORDS: dict[str, float] = {
+    **SPELLED_NUMBERS,
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "twenty-four": 24,
-    "thirty": 30,
-    "thirty-six": 36,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "ninety": 90,
     "a couple of": 2,
     "a few": 3,
     "half a": 0.5,

@@ -191,7 +191,8 @@ class NormalizedItem(VocabModel):
 
 # --- numbers ------------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
+# Numbers as letters spell them (the clinical-fact cues add "a", "a few", "half a", ...).
+NUMBER_WORDS: dict[str, int] = {
     "zero": 0,
     "one": 1,
     "two": 2,
@@ -209,15 +210,19 @@ _NUMBER_WORDS = {
     "fourteen": 14,
     "fifteen": 15,
     "sixteen": 16,
+    "seventeen": 17,
     "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
     "twenty-four": 24,
     "thirty": 30,
+    "thirty-six": 36,
     "forty": 40,
+    "fifty": 50,
     "sixty": 60,
     "ninety": 90,
 }
-_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _RANGE = rf"{_NUM}(?:\s*(?:-|to|or)\s*{_NUM})?"
 _RANGE_SPLIT = re.compile(r"\s*(?:-|\bto\b|\bor\b)\s*", re.IGNORECASE)
 _TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
@@ -225,7 +230,7 @@ _TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 
 def _number(word: str) -> float:
     word = word.lower()
-    return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
+    return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else float(word)
 
 
 def _whole(value: float) -> int | None:
