@@ -45,6 +45,10 @@ AsOfOption = Annotated[
         help="Date that picks the guideline editions when a case has no UR, decision or cited date.",
     ),
 ]
+InputsArgument = Annotated[
+    list[Path], typer.Argument(help="Case YAML files, IMR letters (PDF or text), or folders.")
+]
+WorkersOption = Annotated[int, typer.Option(help="Worker processes (0: one per core).")]
 RulesOption = Annotated[
     list[Path] | None,
     typer.Option("--rules", help="Rule files or folders to use instead of the bundled rules/."),
@@ -105,13 +109,11 @@ def _report_unreadable(outcomes: list[CaseOutcome]) -> int:
 
 @app.command()
 def check(
-    paths: Annotated[
-        list[Path], typer.Argument(help="Case YAML files, IMR letters (PDF or text), or folders.")
-    ],
+    paths: InputsArgument,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     rules: RulesOption = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    workers: WorkersOption = 0,
 ) -> None:
     """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
     from engine.audit import agreement
@@ -304,11 +306,11 @@ def rules_show(
 
 @rules_app.command("coverage")
 def rules_coverage(
-    paths: Annotated[list[Path], typer.Argument(help="Case YAML files, IMR letters, or folders.")],
+    paths: InputsArgument,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     rules: RulesOption = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    workers: WorkersOption = 0,
 ) -> None:
     """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
     from rich.table import Table
