@@ -29,7 +29,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Re-evaluate California workers' compensation IMR determinations against the guidelines they cite.",
 )
-rules_app = typer.Typer(no_args_is_help=True, help="List, show, lint and test the guideline rules.")
+rules_app = typer.Typer(
+    no_args_is_help=True, help="List, show, lint and test the guideline rules; measure their coverage."
+)
 app.add_typer(rules_app, name="rules")
 
 stdout = Console(soft_wrap=False)
