@@ -137,10 +137,6 @@ class CompiledPack:
     rulesets: dict[str, dict[str, Any]]
     facts_by_kind: dict[str, frozenset[str]]
 
-    @property
-    def kinds(self) -> frozenset[str]:
-        return frozenset(self.rulesets)
-
     def ruleset_name(self, kind: str) -> str:
         return f"{self.name}@{kind}"
 

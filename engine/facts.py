@@ -10,7 +10,7 @@ names an unknown fact, or writes "14" where a number is due, or "true" for a boo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, Protocol
@@ -124,9 +124,6 @@ class FactVocabulary:
 
     def __contains__(self, name: object) -> bool:
         return name in self.specs
-
-    def __iter__(self) -> Iterator[FactSpec]:
-        return iter(self.specs.values())
 
     def problem(self, name: str, value: object, *, at_case_level: bool) -> str | None:
         """Why (name, value) may not stand in a case, or None if it may."""
