@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import best_rate
 
 from engine.letters.cues import load_cues
 from engine.letters.extract import build_case
@@ -25,17 +25,6 @@ from engine.paths import LETTERS_DIR
 from engine.vocab import load_vocabulary
 
 LETTER_TO_CASE_BUDGET = 200.0
-
-
-def best_rate(work: Callable[[], int], rounds: int) -> float:
-    """Letters per second of the fastest round; `work` returns how many letters it handled."""
-    best = float("inf")
-    count = 0
-    for _ in range(rounds):
-        started = time.perf_counter()
-        count = work()
-        best = min(best, time.perf_counter() - started)
-    return count / best
 
 
 def main() -> None:

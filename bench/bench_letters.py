@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
+from timing import best_rate
 
 from engine.letters.parse import parse_text
 from engine.letters.pdf import pdf_to_text
@@ -36,17 +35,6 @@ def bare_pdfium_text(path: Path) -> str:
         page.close()
     document.close()
     return "\f".join(pages)
-
-
-def best_rate(work: Callable[[], int], rounds: int) -> float:
-    """Letters per second of the fastest round; `work` returns how many letters it handled."""
-    best = float("inf")
-    count = 0
-    for _ in range(rounds):
-        started = time.perf_counter()
-        count = work()
-        best = min(best, time.perf_counter() - started)
-    return count / best
 
 
 def main() -> None:
