@@ -320,11 +320,12 @@ def check_case(
     return problems
 
 
-def load_case(path: Path) -> Case:
-    """Read and check one case file; the first problem raises InputError naming file and line."""
+def load_case(path: Path, data: bytes | None = None) -> Case:
+    """Read and check one case file (or its bytes, already read); the first problem raises
+    InputError naming file and line."""
     from engine.vocab import load_vocabulary
 
-    document = load_yaml(path)
+    document = load_yaml(path, data)
     case = validate(document, Case)
     problems = check_case(case, load_fact_vocabulary(), load_vocabulary())
     if problems:

@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import InputError
+from engine.inputs import read_bytes
+from engine.limits import check_bytes
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,17 +73,52 @@ class YamlDocument:
         return InputError(self.path, message, self.line_of(loc))
 
 
-def load_yaml(path: Path) -> YamlDocument:
-    """Parse one YAML file; a syntax error becomes an InputError with its line."""
+# No file of ours nests deeper than a dozen levels; libyaml itself stops near a thousand, past what
+# the recursive constructors and validators can take.
+MAX_DEPTH = 64
+
+
+def _check_tree(path: Path, root: yaml.Node) -> None:
+    """Refuse aliases and deep nesting before anything is built from the tree.
+
+    An alias makes two places share one node, so a few lines can stand for billions of values
+    (the "billion laughs"); nothing here needs one, and each value should be written where it applies.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            raise InputError(
+                path, "YAML aliases (*name) are not accepted: write the value out", node.start_mark.line + 1
+            )
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise InputError(path, f"nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend(((key, depth + 1), (value, depth + 1)))
+
+
+def load_yaml(path: Path, data: bytes | None = None) -> YamlDocument:
+    """Parse one YAML file (or its bytes, already read); a syntax error becomes an InputError with
+    its line. A file past the input size limit is refused unread."""
+    if data is None:
+        data = read_bytes(str(path))
+    check_bytes(len(data), path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read file: {exc}") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start} cannot be decoded)") from None
     loader = _StrictLoader(text)
     try:
         # one parse: the node tree keeps the line marks, and the data is constructed from it
         root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        if root is not None:
+            _check_tree(path, root)
+        parsed = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -91,7 +128,7 @@ def load_yaml(path: Path) -> YamlDocument:
         raise InputError(path, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
-    return YamlDocument(path=path, data=data, root=root)
+    return YamlDocument(path=path, data=parsed, root=root)
 
 
 def validate(document: YamlDocument, model: type[M], loc_prefix: Sequence[str | int] = ()) -> M:
