@@ -1,4 +1,4 @@
-"""Runs over many inputs: one bad input, dead worker, unreadable path or repeated name never costs the others."""
+"""Runs over many inputs: a bad input, dead worker, unreadable path or repeated name costs no other result."""
 
 from __future__ import annotations
 
