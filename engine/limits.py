@@ -8,6 +8,7 @@ they start.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -93,3 +94,28 @@ def check_items(count: int, path: object, line: int | None = None) -> None:
             "(no IMR letter has that many; raise it with --max-items)",
             line,
         )
+
+
+# No count, dose, duration or score in a treatment request comes near this; past it a number is
+# a typing accident or a hostile input, and floats lose the exactness the rules compare with.
+MAX_FIGURE = 1e12
+
+
+def figure_problem(value: float) -> str | None:
+    """Why `value` cannot be a clinical figure (not finite, or beyond any), or None."""
+    if isinstance(value, float) and math.isnan(value):
+        return "not a number (nan)"
+    if abs(value) > MAX_FIGURE:
+        return f"beyond any clinical figure (at most {MAX_FIGURE:.0e})"
+    return None
+
+
+def read_figure(written: str) -> float:
+    """A number written in a letter, refused (InputError without a file: the caller names it) when
+    it cannot be a clinical figure."""
+    value = float(written)
+    problem = figure_problem(value)
+    if problem is not None:
+        shown = written if len(written) <= 24 else f"{written[:12]}… ({len(written)} digits)"
+        raise InputError(None, f"the number {shown} is {problem}")
+    return value

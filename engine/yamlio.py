@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -33,6 +33,44 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _refuse(node: yaml.Node, problem: str) -> NoReturn:
+    raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    """YAML 1.1 integers, without the readings nobody writing a case or rule means: `1:30` as
+    base 60 (90), `012` as octal (10), `0x1f` as hexadecimal."""
+    written = str(node.value).replace("_", "")
+    digits = written.lstrip("+-")
+    if ":" in written:
+        _refuse(node, f"{written} would be read as a base-60 number; quote it, or write the number it means")
+    if digits.startswith(("0x", "0b")) or (len(digits) > 1 and digits.startswith("0")):
+        _refuse(
+            node, f"{written} would be read as an octal, binary or hexadecimal number; write it in decimal"
+        )
+    return int(written)
+
+
+def _construct_float(loader: _StrictLoader, node: yaml.ScalarNode) -> float:
+    if ":" in str(node.value):
+        _refuse(
+            node, f"{node.value} would be read as a base-60 number; quote it, or write the number it means"
+        )
+    return yaml.SafeLoader.construct_yaml_float(loader, node)  # type: ignore[no-any-return]
+
+
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        _refuse(node, f"{node.value} is not a date of the calendar")
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 @dataclass(frozen=True)
@@ -90,7 +128,9 @@ def _check_tree(path: Path, root: yaml.Node) -> None:
         node, depth = stack.pop()
         if id(node) in seen:
             raise InputError(
-                path, "YAML aliases (*name) are not accepted: write the value out", node.start_mark.line + 1
+                path,
+                "YAML aliases (*name) are not accepted: write out the value anchored here where it is used",
+                node.start_mark.line + 1,
             )
         seen.add(id(node))
         if depth > MAX_DEPTH:
