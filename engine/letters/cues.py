@@ -56,6 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.errors import InputError
 from engine.facts import FactSpec, FactVocabulary, load_fact_vocabulary
 from engine.letters.items import NUMBER_WORDS as SPELLED_NUMBERS
+from engine.limits import figure_problem
 from engine.paths import GUIDELINES_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 from engine.yamlio import YamlDocument, load_yaml, validate
@@ -115,9 +116,10 @@ def parse_number(text: str) -> float | None:
     if cleaned in NUMBER_WORDS:
         return NUMBER_WORDS[cleaned]
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
         return None
+    return value if figure_problem(value) is None else None
 
 
 def parse_date(text: str) -> tuple[dt.date, bool] | None:
