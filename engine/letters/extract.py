@@ -158,6 +158,7 @@ class _ItemReading:
             drug_class=drug.drug_class if drug is not None else None,
             is_drug=normalized.kind in _DRUG_KINDS or drug is not None,
             visit_based=vocab.kinds[normalized.kind].visit_based,
+            parts=frozenset((part.region, part.side) for part in normalized.body_parts),
         )
         self.request_facts = _request_facts(normalized, text, vocab)
 
