@@ -432,11 +432,20 @@ def rules_coverage(
     max_bytes: MaxBytesOption = None,
     max_chars: MaxCharsOption = None,
     max_items: MaxItemsOption = None,
+    halves: Annotated[
+        bool,
+        typer.Option(
+            "--halves",
+            help="Also give the agreement on each half of the letters, split by case number "
+            "(even: A, odd: B; see engine/devsplit.py).",
+        ),
+    ] = False,
 ) -> None:
     """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
     from rich.table import Table
 
     from engine.audit import agreement, coverage
+    from engine.devsplit import HALVES, half_of
 
     def body() -> int:
         set_quiet(quiet)
@@ -444,6 +453,14 @@ def rules_coverage(
         pack, run = _evaluate_inputs(paths, rules, as_of, workers, timeout, progress=not quiet)
         found = coverage(run.outcomes)
         stats = agreement(run.outcomes)
+        by_half = (
+            {
+                half: agreement([o for o in run.outcomes if o.result and half_of(o.result.case_id) == half])
+                for half in HALVES
+            }
+            if halves
+            else {}
+        )
         if as_json:
             out.json(
                 {
@@ -456,6 +473,7 @@ def rules_coverage(
                         for u in found.uncovered
                     ],
                     "agreement": stats.as_json(),
+                    **({"halves": {h: a.as_json() for h, a in by_half.items()}} if halves else {}),
                     "errors": [
                         {"source": o.path, "error": o.error, "failure": o.failure}
                         for o in run.outcomes
@@ -475,6 +493,8 @@ def rules_coverage(
                 out.print(plain(f"not covered: {case_id} item {item_id} [{kind}] {text}"))
             if stats.items:
                 out.print(plain(stats.line()))
+            for half, half_stats in by_half.items():
+                out.print(plain(f"half {half}: {half_stats.line()}"))
         return _report_failures(run)
 
     run_command(body)
