@@ -299,7 +299,10 @@ def rules_show(
             stdout.print(f"\n  [bold]{c.id}[/bold] {c.text}")
             stdout.print(f"    when: {c.condition.describe()}", markup=False)
             stdout.print(f"    citation: {c.citation.describe()}", markup=False)
-            stdout.print(f"    not documented: {'blocks' if c.blocks_when_not_documented else 'set aside'}")
+            if c.blocks_when_not_documented:
+                stdout.print("    not documented: blocks")
+            else:
+                stdout.print(f"    not documented: set aside, because {c.set_aside_because}", markup=False)
             if c.uncertain:
                 stdout.print(f"    [magenta]uncertain: {c.uncertain}[/magenta]")
 
