@@ -420,6 +420,12 @@ class _Loader:
     def check_set_aside(doc: YamlDocument, spec: _CriterionSpec, loc: tuple[str | int, ...]) -> None:
         """A criterion set aside on a silent record says why, in the guideline's words; only such a one."""
         set_aside = spec.when_not_documented == "does_not_block"
+        if set_aside and spec.set_aside_because is None:
+            raise doc.error(
+                (*loc, "when_not_documented"),
+                f"criterion {spec.id} is does_not_block: add set_aside_because with the guideline's"
+                " words that make it optional or conditional",
+            )
         if not set_aside and spec.set_aside_because is not None:
             raise doc.error(
                 (*loc, "set_aside_because"),
