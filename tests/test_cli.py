@@ -58,11 +58,7 @@ def _break(path: Path, old: str, new: str) -> None:
         ("id: CPMTG2009-MR-02", "id: CPMTG2009-MR-01", "duplicate id"),
         # a criterion set aside says why; a blocking one has no reason to give
         ("        set_aside_because: >-\n", "        uncertain: >-\n", "add set_aside_because"),
-        (
-            '        citation: {section: Carisoprodol (Soma), pages: "29, 65"}\n',
-            '        citation: {section: Carisoprodol (Soma), pages: "29, 65"}\n        set_aside_because: x\n',
-            "set_aside_because goes only with",
-        ),
+        ("        when: never\n", "        when: never\n        set_aside_because: x\n", "goes only with"),
     ],
 )
 def test_a_broken_rule_file_is_one_line_naming_file_and_line(
