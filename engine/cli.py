@@ -410,9 +410,10 @@ def rules_show(
             out.print(Text.assemble("\n  ", plain(c.id, "bold"), " ", plain(c.text)))
             out.print(plain(f"    when: {c.condition.describe()}"))
             out.print(plain(f"    citation: {c.citation.describe()}"))
-            out.print(
-                plain(f"    not documented: {'blocks' if c.blocks_when_not_documented else 'set aside'}")
-            )
+            if c.blocks_when_not_documented:
+                out.print(plain("    not documented: blocks"))
+            else:
+                out.print(plain(f"    not documented: set aside: {c.set_aside_because}"))
             if c.uncertain:
                 out.print(plain(f"    uncertain: {c.uncertain}", "magenta"))
         return EXIT_OK
