@@ -47,6 +47,20 @@ FORM_FACTS = frozenset(
 # Facts of a later stage than a request: utilization review's partial certification, the result of
 # an index procedure's evaluation, a dose the evaluator computes from strength and frequency.
 NOT_ASKED_FACTS = frozenset({"visits_original_request", "index_procedure_supported", "daily_mme"})
+# Facts the line's fields state, and the field that states them.
+FIELD_FACTS: dict[str, str] = {
+    "quantity": "quantity",
+    "visits_requested": "quantity",
+    "quantity_specified": "quantity",
+    "visits_per_week": "frequency",
+    "doses_per_day": "frequency",
+    "frequency_specified": "frequency",
+    "weeks_requested": "duration",
+    "body_region": "body_part",
+    "body_part_specified": "body_part",
+    "laterality": "side",
+    "strength_mg": "service",
+}
 _DRUG_KINDS = frozenset({"medication", "compound_topical"})
 
 

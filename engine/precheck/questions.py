@@ -19,9 +19,10 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from engine.errors import InputError
 from engine.evaluate import ItemResult
 from engine.facts import TREATMENT_DESCRIPTORS, FactSpec
-from engine.precheck.build import FORM_FACTS, NOT_ASKED_FACTS, BuiltRequest, build_request
+from engine.precheck.build import FIELD_FACTS, FORM_FACTS, NOT_ASKED_FACTS, BuiltRequest, build_request
 from engine.precheck.request import (
     Attachment,
     ClinicalFacts,
@@ -34,20 +35,6 @@ from engine.precheck.request import (
 from engine.precheck.verdict import Prechecker, RuleOutcome, outcome_of
 from engine.rules import FirstDocumented, Rule
 
-# Facts the line's fields state, and the field that states them.
-FIELD_FACTS: dict[str, str] = {
-    "quantity": "quantity",
-    "visits_requested": "quantity",
-    "quantity_specified": "quantity",
-    "visits_per_week": "frequency",
-    "doses_per_day": "frequency",
-    "frequency_specified": "frequency",
-    "weeks_requested": "duration",
-    "body_region": "body_part",
-    "body_part_specified": "body_part",
-    "laterality": "side",
-    "strength_mg": "service",
-}
 # Facts the form's dates give.
 DATE_FACTS: dict[str, str] = {"age": "date_of_birth", "weeks_since_injury": "date_of_injury"}
 REPORT_ID = "report"
@@ -80,6 +67,7 @@ class Plan:
     fields: tuple[str, ...]  # the line's fields and the form's dates the rules read
     questions: tuple[Question, ...]
     region_needed: bool  # rules of this kind differ by body region and the line names none
+    always: frozenset[str]  # rules that apply whatever the gate facts say
 
 
 def request_for(
@@ -129,9 +117,11 @@ def plan(line: RequestLine, as_of: dt.date, checker: Prechecker) -> Plan:
     )
     chosen_under: dict[str, list[dict[str, object]]] = {}
     names = list(gates)
+    assignments = 0
     for values in itertools.product(*[[None, *gates[name]] for name in names]):
         assignment = {name: value for name, value in zip(names, values, strict=True) if value is not None}
         result = _evaluate_with(built, checker, assignment)
+        assignments += 1
         for rule in result.rules:
             chosen_under.setdefault(rule.id, []).append(assignment)
     rules = _ordered((pack.by_id[rid] for rid in chosen_under), pack.position)
@@ -184,6 +174,7 @@ def plan(line: RequestLine, as_of: dt.date, checker: Prechecker) -> Plan:
         fields=tuple(dict.fromkeys(fields)),
         questions=tuple(questions.values()),
         region_needed=region_needed,
+        always=frozenset(rid for rid, under in chosen_under.items() if len(under) == assignments),
     )
 
 
@@ -315,3 +306,10 @@ def _criterion_matters(
         if any(len({max(o, m) for o in outcomes}) > 1 for m in maxima):
             return True
     return False
+
+
+def plan_for_treatment(treatment: str, as_of: dt.date, checker: Prechecker) -> Plan:
+    """The plan for a treatment named in words ("physical therapy", "Norco 10/325 mg")."""
+    if not treatment.strip():
+        raise InputError(None, "name the treatment, e.g. 'physical therapy' or 'Norco 10/325 mg'")
+    return plan(RequestLine(service=treatment.strip()), as_of, checker)

@@ -19,7 +19,7 @@ from typing import Literal
 
 from engine.evaluate import CaseResult, CriterionResult, Evaluator, ItemResult, RuleResult
 from engine.facts import FactVocabulary, load_fact_vocabulary
-from engine.precheck.build import NOT_ASKED_FACTS, BuiltRequest, build_request
+from engine.precheck.build import FIELD_FACTS, NOT_ASKED_FACTS, BuiltRequest, build_request
 from engine.precheck.request import LoadedRequest, RequestLine
 from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, RulePack
 
@@ -187,6 +187,13 @@ class Prechecker:
                 adjustments = tuple(self._adjustments(c)) if c.status == "not_met" else ()
                 findings.append(Finding(c, rule.id, decides, rule.combine != "all", needs, adjustments))
         return findings
+
+    def _need(self, name: str) -> FactNeed:
+        text = self.facts.specs[name].text
+        field_name = FIELD_FACTS.get(name)
+        if field_name is not None:
+            text = f"state it on the form ({field_name.replace('_', ' ')}): {text}"
+        return FactNeed(name, text)
 
     def _adjustments(self, criterion: CriterionResult) -> Iterator[Adjustment]:
         """The figures the criterion's limits allow for the facts the sender can change."""
