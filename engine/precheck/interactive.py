@@ -330,5 +330,5 @@ class Interview:
 def request_yaml(request: Request, treatment: str) -> str:
     data = request.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
     data["rfa"]["date"] = request.rfa.date
-    header = f"# Request for {treatment}, written by imr precheck --interactive; pre-check it with: imr precheck FILE\n"
+    header = f"# Request for {treatment}, by imr precheck --interactive; check it: imr precheck FILE\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
