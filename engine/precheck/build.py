@@ -46,7 +46,7 @@ FORM_FACTS = frozenset(
 )
 # Facts of a later stage than a request: utilization review's partial certification, the result of
 # an index procedure's evaluation, a dose the evaluator computes from strength and frequency.
-NOT_ASKED_FACTS = frozenset({"visits_original_request", "index_procedure_supported", "daily_mme"})
+NOT_ASKED_FACTS = frozenset({"visits_original_request", "index_procedure_supported"})
 # Facts the line's fields state, and the field that states them.
 FIELD_FACTS: dict[str, str] = {
     "quantity": "quantity",
