@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import math
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -123,7 +124,6 @@ def _leaf_value(leaf: Leaf, spec: FactSpec, values: Mapping[str, Any]) -> object
             - (values.get(leaf.minus, 0) if leaf.minus else 0)
             + (values.get(leaf.plus, 0) if leaf.plus else 0)
         )
-    whole = spec.type == "integer"
     match leaf.op:
         case "eq":
             return target
@@ -133,14 +133,15 @@ def _leaf_value(leaf: Leaf, spec: FactSpec, values: Mapping[str, Any]) -> object
             return target[0]
         case "not_in":
             return _other(spec, list(target))
+        # whole numbers: they read back from a request's words as written
         case "lte":
-            return int(target) if whole else target
+            return math.floor(target)
         case "lt":
-            return int(target) - 1 if whole else target - 0.5
+            return math.ceil(target) - 1
         case "gte":
-            return int(-(-target // 1)) if whole else target
+            return math.ceil(target)
         case "gt":
-            return int(target) + 1 if whole else target + 0.5
+            return math.floor(target) + 1
         case "includes_any":
             return [target[0]]
         case "includes_none":
@@ -280,8 +281,10 @@ class Generator:
                 generics = list(choices.get("generic") or self.vocab.generics_for(drug_leaves))[:25]
             elif "generic" in choices or drug_leaves:
                 continue
-            subtypes = choices.get("subtype") or [None, *self._named(str(kind), "subtype")][:5]
-            regions = choices.get("body_region") or [None, *self._named(str(kind), "body_region")][:5]
+            others = [t.id for t in self.vocab.kinds[str(kind)].subtypes]
+            named_subtypes = [*self._named(str(kind), "subtype", rule), *others]
+            subtypes = choices.get("subtype") or list(dict.fromkeys([None, *named_subtypes]))[:6]
+            regions = choices.get("body_region") or [None, *self._named(str(kind), "body_region", rule)][:5]
             for generic, subtype, region in itertools.product(generics, subtypes, regions):
                 if kind == "medication" and generic is None:
                     continue
@@ -294,10 +297,10 @@ class Generator:
                 extra = {"body_region": region} if region is not None else {}
                 yield Draft(str(kind), subtype, generic, route, {**facts, **extra}, date)
 
-    def _named(self, kind: str, fact: str) -> list[Any]:
-        """Values the rules of a kind name for a fact, in pack order (subtypes, regions to try)."""
+    def _named(self, kind: str, fact: str, first: Rule) -> list[Any]:
+        """Values the rules of a kind name for a fact, the family's rule first (subtypes, regions to try)."""
         named: dict[Any, None] = {}
-        for rule in self.pack.rules_by_kind.get(kind, ()):
+        for rule in (first, *self.pack.rules_by_kind.get(kind, ())):
             leaves = [*rule.applies_to, *(leaf for c in rule.criteria for leaf in _leaves(c.condition))]
             for leaf in leaves:
                 if leaf.fact == fact and leaf.op in ("eq", "in"):
@@ -319,11 +322,20 @@ class Generator:
             )
         from engine.letters.items import normalize_item
 
-        read = normalize_item(words, self.vocab)
-        read_generic = read.drug.generic if read.drug is not None else None
-        read_subtype = read.subtype.value if read.subtype is not None else None
-        if (read.kind, read_subtype, read_generic) == (draft.kind, draft.subtype, draft.generic):
-            return words, None
+        candidates = [words]
+        if draft.generic is None:
+            sub = kind.subtype(draft.subtype) if draft.subtype else None
+            candidates = list(dict.fromkeys([*(sub.words if sub is not None else kind.words), words]))
+        for candidate in candidates:
+            read = normalize_item(candidate, self.vocab)
+            read_generic = read.drug.generic if read.drug is not None else None
+            read_subtype = read.subtype.value if read.subtype is not None else None
+            if not read.body_parts and (read.kind, read_subtype, read_generic) == (
+                draft.kind,
+                draft.subtype,
+                draft.generic,
+            ):
+                return candidate, None
         return kind.label if draft.generic is None else words, Treatment(
             kind=draft.kind, subtype=draft.subtype, generic=draft.generic
         )
@@ -381,7 +393,7 @@ class Generator:
         weeks = draft.facts.get("weeks_since_injury", 60)
         injured = draft.date - dt.timedelta(weeks=float(weeks), days=1)
         age = draft.facts.get("age", 45)
-        born = dt.date(draft.date.year - int(age) - 1, draft.date.month, min(draft.date.day, 28))
+        born = dt.date(draft.date.year - int(age), draft.date.month, min(draft.date.day, 28))
         return Request(
             rfa=RequestForm(date=draft.date, signed=True),
             employee=Employee(
@@ -522,14 +534,35 @@ class Generator:
                         if found is not None and found[0] == "would_fail" and rule.id in found[1].rule_ids:
                             failing = draft
                     continue
-                candidate = self.meet_all(draft, rule)
+                candidate = self.meet_all(Draft(**{**draft.__dict__, "facts": dict(draft.facts)}), rule)
                 if candidate is None:
+                    failing = failing or self.fail_from(draft, rule)
                     continue
                 passing = passing or candidate
                 failing = failing or self.fail_from(candidate, rule)
                 if passing is not None and failing is not None:
                     return passing, failing
         return passing, failing
+
+
+def excluded_by_treatment(generator: Generator, rules: Sequence[Rule]) -> str | None:
+    """Why no request of the family can pass: a criterion the treatment itself fails (a sedating
+    drug where the guideline wants a non-sedating one) on every line the family's rules select."""
+    reasons = []
+    for rule in rules:
+        for draft in (x for d in _dates(rule) for x in generator.drafts(rule, d)):
+            found = generator.verdict(draft)
+            if found is None or rule.id not in found[1].rule_ids:
+                continue
+            fixed = [
+                c
+                for c in found[1].criteria
+                if c.status == "not_met" and set(generator.pack.criteria[c.id].facts) <= _FIXED
+            ]
+            if not fixed:
+                return None
+            reasons.append(f"{fixed[0].id} ({fixed[0].text})")
+    return reasons[0] if reasons else None
 
 
 def _leaves(condition: Condition) -> Iterator[Leaf]:
@@ -591,8 +624,11 @@ def write_examples(pack: RulePack, folder: Path = REQUESTS_DIR, only_missing: bo
             if only_missing and path.exists():
                 continue
             if draft is None:
-                if not (label == "pass" and all(never_passes(r) for r in rules)):
-                    missing.append(f"{name} ({label}): {selects}")
+                if label == "pass" and (
+                    all(never_passes(r) for r in rules) or excluded_by_treatment(generator, rules)
+                ):
+                    continue
+                missing.append(f"{name} ({label}): {selects}")
                 continue
             verdict = "would pass" if label == "pass" else "would fail"
             comment = (
