@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.errors import InputError
 from engine.facts import (
@@ -92,18 +93,29 @@ class BuiltRequest:
         return self.request.rfa.date
 
 
+def written(line: RequestLine, field_name: str) -> Any:
+    """A field's value as written on the form: None when it is empty or not documented."""
+    value = getattr(line, field_name)
+    return None if value == NOT_DOCUMENTED else value
+
+
 def line_text(line: RequestLine) -> tuple[str, dict[str, tuple[int, int]]]:
     """The form line as one text, and where each field stands in it."""
     parts: list[tuple[str, str]] = [("service", line.service)]
-    if line.quantity is not None:
-        parts.append(("quantity", f"quantity {line.quantity}"))
-    if line.frequency is not None:
-        parts.append(("frequency", line.frequency))
-    if line.duration is not None:
-        duration = line.duration
+    quantity, frequency, duration = (
+        written(line, "quantity"),
+        written(line, "frequency"),
+        written(line, "duration"),
+    )
+    body_part = written(line, "body_part")
+    if quantity is not None:
+        parts.append(("quantity", f"quantity {quantity}"))
+    if frequency is not None:
+        parts.append(("frequency", frequency))
+    if duration is not None:
         parts.append(("duration", duration if duration.lower().startswith("for ") else f"for {duration}"))
-    if line.body_part is not None:
-        parts.append(("body_part", f"{line.side} {line.body_part}" if line.side else line.body_part))
+    if body_part is not None:
+        parts.append(("body_part", f"{line.side} {body_part}" if line.side else body_part))
     elif line.side is not None:
         parts.append(("side", line.side))
     text, spans = "", {}
@@ -291,7 +303,7 @@ class _Builder:
                 (*loc, "body_part"),
                 f"body part {line.body_part!r} is not a known region (see guidelines/body-regions.yaml)",
             )
-        if line.quantity is not None:
+        if isinstance(line.quantity, int):
             service_only = normalize_item(line.service, self.vocab)
             written = service_only.visits.value.high if service_only.visits is not None else None
             if written is None and service_only.quantity is not None:
@@ -331,12 +343,13 @@ class _Builder:
             facts["quantity"] = facts.pop("visits_requested")
         request = [Evidence(quote=text, section="request")]
         stated = {
-            "quantity_specified": "quantity" in facts or "visits_requested" in facts,
-            "frequency_specified": normalized.frequency is not None,
-            "body_part_specified": bool(normalized.body_parts),
+            "quantity_specified": ("quantity", "quantity" in facts or "visits_requested" in facts),
+            "frequency_specified": ("frequency", normalized.frequency is not None),
+            "body_part_specified": ("body_part", bool(normalized.body_parts)),
         }
-        for name, value in stated.items():
-            facts[name] = Documented(value=value, evidence=request)
+        for name, (field_name, value) in stated.items():
+            if value or getattr(line, field_name) != NOT_DOCUMENTED:
+                facts[name] = Documented(value=value, evidence=request)
         if line.side is not None and "laterality" not in facts:
             facts["laterality"] = Documented(value=line.side, evidence=request)
         if kind not in _DRUG_KINDS:

@@ -397,7 +397,7 @@ def response_from_request(request: Request, questionnaire_json: Mapping[str, Any
                 answered.append({"linkId": link_id, "answer": answer})
                 continue
             value = form_values.get(link_id)
-            if value is None:
+            if value is None or value == "not documented":
                 continue
             answer = _answer(item["type"], value)
             given[link_id] = _plain(answer[0])

@@ -119,14 +119,18 @@ class Treatment(StrictModel):
 
 
 class RequestLine(StrictModel):
-    """One line of the form's treatment grid."""
+    """One line of the form's treatment grid.
+
+    A field left out (or null) is not on the form, which IMR reads as not stated; `not documented`
+    says what the form stated is not known -- for a request reconstructed from a later record of it.
+    """
 
     diagnosis: NonEmpty | None = None
     icd_code: NonEmpty | None = None
     service: NonEmpty = Field(description="Service/Good Requested, as written on the form.")
     treatment: Treatment | None = None
     cpt_hcpcs: NonEmpty | None = None
-    quantity: Annotated[int, Field(ge=1)] | None = None
+    quantity: Annotated[int, Field(ge=1)] | NotDocumented | None = None
     frequency: NonEmpty | None = None
     duration: NonEmpty | None = None
     body_part: NonEmpty | None = None
@@ -156,6 +160,7 @@ class Request(StrictModel):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Request:
+        # frequency, duration and body part are text: `not documented` there is the same marker
         ids = [a.id for a in self.attachments]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:

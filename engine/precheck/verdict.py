@@ -19,7 +19,7 @@ from typing import Literal
 
 from engine.evaluate import CaseResult, CriterionResult, Evaluator, ItemResult, RuleResult
 from engine.facts import FactVocabulary, load_fact_vocabulary
-from engine.precheck.build import FIELD_FACTS, NOT_ASKED_FACTS, BuiltRequest, build_request
+from engine.precheck.build import FIELD_FACTS, NOT_ASKED_FACTS, BuiltRequest, build_request, written
 from engine.precheck.request import LoadedRequest, RequestLine
 from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, RulePack
 
@@ -293,11 +293,9 @@ class Prechecker:
     @staticmethod
     def _set_field(line: RequestLine, changes: dict[str, object], fact: str, figure: float) -> object | None:
         field_name = _ADJUSTABLE[fact]
-        if getattr(line, field_name) is None and field_name != "quantity":
-            return None
+        if written(line, field_name) is None:
+            return None  # the figure is in the service's own words (or unknown); the sender rewrites it
         if field_name == "quantity":
-            if line.quantity is None:
-                return None  # the count is written in the service's own words; the sender rewrites it
             current = changes.get("quantity", line.quantity)
             changes["quantity"] = min(int(figure), current)  # type: ignore[call-overload]
         elif fact == "visits_per_week":
