@@ -252,7 +252,7 @@ class Generator:
         self.checker = Prechecker(pack)
         self.vocab = self.checker.evaluator.vocab
         self.specs = self.checker.facts.specs
-        self._index: Draft | None = None
+        self._index: tuple[Draft, Rule] | None = None
 
     # from applies_to to a draft
 
@@ -278,7 +278,9 @@ class Generator:
         for kind in kinds:
             generics: list[str | None] = [None]
             if kind in _DRUG_KINDS:
-                generics = list(choices.get("generic") or self.vocab.generics_for(drug_leaves))[:25]
+                # the route is the request's own ("gabapentin cream"), so drugs are chosen by class
+                by_class = [leaf for leaf in drug_leaves if leaf.fact != "route"]
+                generics = list(choices.get("generic") or self.vocab.generics_for(by_class))[:25]
             elif "generic" in choices or drug_leaves:
                 continue
             others = [t.id for t in self.vocab.kinds[str(kind)].subtypes]
@@ -390,9 +392,10 @@ class Generator:
                 if name in _LINE_FACTS or name in _FIXED or self.specs[name].scope != "case":
                     continue
                 patient[name] = _recorded(self.specs[name], value)
-        weeks = draft.facts.get("weeks_since_injury", 60)
+        dated = {**(draft.index.facts if draft.index is not None else {}), **draft.facts}
+        weeks = dated.get("weeks_since_injury", 60)
         injured = draft.date - dt.timedelta(weeks=float(weeks), days=1)
-        age = draft.facts.get("age", 45)
+        age = dated.get("age", 45)
         born = dt.date(draft.date.year - int(age), draft.date.month, min(draft.date.day, 28))
         return Request(
             rfa=RequestForm(date=draft.date, signed=True),
@@ -485,6 +488,12 @@ class Generator:
             for criterion in criteria:
                 if isinstance(criterion.condition, Never):
                     continue
+                if "index_procedure_supported" in criterion.facts and draft.index is not None:
+                    draft.index = self.failing_index(draft)
+                    if draft.index is None:
+                        possible = False
+                        break
+                    continue
                 for name in criterion.facts:
                     if name not in _FIXED:
                         draft.facts.pop(name, None)
@@ -505,8 +514,8 @@ class Generator:
                 return draft
         return None
 
-    def index_draft(self) -> Draft | None:
-        """A passing procedure for ancillary services to belong to."""
+    def index_draft(self) -> tuple[Draft, Rule] | None:
+        """A passing procedure for ancillary services to belong to, and the rule that decides it."""
         if self._index is None:
             for rule in self.pack.rules:
                 if rule.kinds != ("surgery",) or rule.cross_cutting:
@@ -514,9 +523,19 @@ class Generator:
                 for draft in (x for d in _dates(rule) for x in self.drafts(rule, d)):
                     passing = self.meet_all(draft, rule)
                     if passing is not None:
-                        self._index = passing
-                        return passing
+                        self._index = (passing, rule)
+                        return self._index
         return self._index
+
+    def failing_index(self, draft: Draft) -> Draft | None:
+        """The draft's procedure changed so that its own rule fails (the service then follows it)."""
+        found = self.index_draft()
+        if found is None or draft.index is None:
+            return None
+        failing = self.fail_from(
+            Draft(**{**draft.index.__dict__, "facts": dict(draft.index.facts)}), found[1]
+        )
+        return failing
 
     def examples(self, rules: Sequence[Rule]) -> tuple[Draft | None, Draft | None]:
         """(passing, failing) drafts for a family, trying its rules and their editions' dates."""
@@ -524,9 +543,10 @@ class Generator:
         for rule in rules:
             for date, draft in ((d, x) for d in _dates(rule) for x in self.drafts(rule, date=d)):
                 if draft.facts.get("ancillary"):
-                    index = self.index_draft()
-                    if index is None:
+                    found_index = self.index_draft()
+                    if found_index is None:
                         continue
+                    index = found_index[0]
                     draft.index = Draft(**{**index.__dict__, "date": date, "facts": dict(index.facts)})
                 if never_passes(rule):
                     if failing is None:
@@ -610,6 +630,9 @@ def request_yaml(request: Request, comment: str) -> str:
 def write_examples(pack: RulePack, folder: Path = REQUESTS_DIR, only_missing: bool = True) -> list[str]:
     """Write a passing and a failing request for every family lacking one; the families left without."""
     folder.mkdir(parents=True, exist_ok=True)
+    if not only_missing:
+        for stale in [*folder.glob("*-pass.yaml"), *folder.glob("*-fail.yaml")]:
+            stale.unlink()
     generator = Generator(pack)
     missing = []
     for key, rules in families(pack).items():

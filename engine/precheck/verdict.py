@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.errors import InputError
 from engine.evaluate import CaseResult, CriterionResult, Evaluator, ItemResult, RuleResult
 from engine.facts import FactVocabulary, load_fact_vocabulary
 from engine.precheck.build import FIELD_FACTS, NOT_ASKED_FACTS, BuiltRequest, build_request, written
@@ -262,7 +263,10 @@ class Prechecker:
         items[number - 1] = changed
         rfa = built.request.rfa.model_copy(update={"date": request_date})
         request = built.request.model_copy(update={"items": items, "rfa": rfa})
-        rebuilt = build_request(LoadedRequest(request, None, built.path), self.facts)
+        try:
+            rebuilt = build_request(LoadedRequest(request, None, built.path), self.facts)
+        except InputError:
+            return None  # the figure cannot be written on the form as the normalizer reads it
         evaluation = self.evaluate(rebuilt)
         item = evaluation.items[number - 1]
         statuses = {c.id: c.status for c in item.criteria}
@@ -299,11 +303,13 @@ class Prechecker:
             current = changes.get("quantity", line.quantity)
             changes["quantity"] = min(int(figure), current)  # type: ignore[call-overload]
         elif fact == "visits_per_week":
-            changes["frequency"] = f"{figure:g} times a week"
+            changes["frequency"] = f"{math.floor(figure)} times a week"
         elif fact == "doses_per_day":
-            changes["frequency"] = f"{figure:g} times a day"
-        else:
+            changes["frequency"] = f"{math.floor(figure)} times a day"
+        elif figure == int(figure):
             changes["duration"] = f"{figure:g} weeks"
+        else:
+            changes["duration"] = f"{math.floor(figure * 7)} days"
         return figure
 
 
