@@ -126,7 +126,10 @@ class RequestLine(StrictModel):
     """
 
     diagnosis: NonEmpty | None = None
-    icd_code: NonEmpty | None = None
+    icd_code: NonEmpty | None = Field(
+        default=None,
+        description="ICD-10-CM code (ICD-9-CM before 1 October 2015); quote it in YAML: '724.4'.",
+    )
     service: NonEmpty = Field(description="Service/Good Requested, as written on the form.")
     treatment: Treatment | None = None
     cpt_hcpcs: NonEmpty | None = None
