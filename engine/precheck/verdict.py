@@ -180,11 +180,7 @@ class Prechecker:
                 decides = holds_back and (
                     c.status == "not_met" or rule.combine != "all" or c.blocks_when_not_documented
                 )
-                needs = tuple(
-                    FactNeed(name, self.facts.specs[name].text)
-                    for name in c.missing
-                    if name not in NOT_ASKED_FACTS
-                )
+                needs = tuple(self._need(name) for name in c.missing if name not in NOT_ASKED_FACTS)
                 adjustments = tuple(self._adjustments(c)) if c.status == "not_met" else ()
                 findings.append(Finding(c, rule.id, decides, rule.combine != "all", needs, adjustments))
         return findings
