@@ -112,9 +112,7 @@ def plan(line: RequestLine, as_of: dt.date, checker: Prechecker) -> Plan:
             for value in values:
                 if value not in gates.setdefault(leaf.fact, []):
                     gates[leaf.fact].append(value)
-    region_needed = "body_region" not in item.facts and any(
-        leaf.fact == "body_region" for rule in kind_rules for leaf in rule.applies_to
-    )
+    region_selects = any(leaf.fact == "body_region" for rule in kind_rules for leaf in rule.applies_to)
     chosen_under: dict[str, list[dict[str, object]]] = {}
     names = list(gates)
     assignments = 0
@@ -161,6 +159,10 @@ def plan(line: RequestLine, as_of: dt.date, checker: Prechecker) -> Plan:
     read = {name for rule in rules for c in rule.criteria for name in c.facts}
     fields = [FIELD_FACTS[n] for n in FIELD_FACTS if n in read and FIELD_FACTS[n] != "service"]
     fields += [DATE_FACTS[n] for n in DATE_FACTS if n in read]
+    if region_selects or "body_region" in item.facts:
+        fields.append("body_part")  # the region selects the rules
+    # nothing decides the line until it names the region the rules differ by
+    region_needed = region_selects and "body_region" not in item.facts and all(r.cross_cutting for r in rules)
     region = item.facts.get("body_region")
     if region is not None:
         known_region = checker.evaluator.vocab.region(str(region.value))
