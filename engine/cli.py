@@ -373,7 +373,7 @@ def precheck(
         force=force,
         as_of=as_of.date() if as_of else None,
     )
-    raise typer.Exit(guarded(lambda: run(options, lambda: _pack(rules), stdout)))
+    run_command(lambda: run(options, lambda: _pack(rules), out.console))
 
 
 @rules_app.command("list")
