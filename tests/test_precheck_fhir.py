@@ -16,7 +16,8 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from engine.paths import PROJECT_ROOT
 from engine.precheck.examples import REQUESTS_DIR
-from engine.precheck.fhir import questionnaire, read_response_request, response_from_request
+from engine.precheck.fhir import questionnaire, response_from_request
+from engine.precheck.fhir_response import read_response_request
 from engine.precheck.questions import plan, plan_for_treatment
 from engine.precheck.request import read_request_yaml
 from engine.precheck.run import precheck

@@ -16,19 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import math
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from engine.facts import TREATMENT_DESCRIPTORS, FactSpec
+from engine.facts import FactSpec
 from engine.paths import CASES_DIR
-from engine.precheck.build import NOT_ASKED_FACTS, build_request
+from engine.precheck.build import build_request
 from engine.precheck.request import (
     Attachment,
     ClinicalFacts,
@@ -41,6 +40,7 @@ from engine.precheck.request import (
     RequestLine,
     Treatment,
 )
+from engine.precheck.solve import FIXED, leaf_value, satisfy
 from engine.precheck.verdict import Prechecker, Verdict, line_verdict, rule_outcome
 from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, Rule, RulePack, negate
 
@@ -64,7 +64,6 @@ _LINE_FACTS = frozenset(
         "weeks_since_injury",
     }
 )
-_FIXED = frozenset({*TREATMENT_DESCRIPTORS, "strength_mg", *NOT_ASKED_FACTS})
 
 
 def family_key(rule: Rule) -> tuple[tuple[str, str, str], ...]:
@@ -97,137 +96,6 @@ def never_passes(rule: Rule) -> bool:
     """The guideline does not recommend what the rule covers: no request can meet it."""
     nevers = [isinstance(c.condition, Never) for c in rule.criteria]
     return any(nevers) if rule.combine == "all" else sum(not n for n in nevers) < (rule.at_least or 1)
-
-
-# --- values that meet a condition ---------------------------------------------------------------------
-
-
-def _other(spec: FactSpec, avoid: Sequence[object]) -> object | None:
-    if spec.type == "boolean":
-        return next((v for v in (True, False) if v not in avoid), None)
-    if spec.values:
-        return next((v for v in spec.values if v not in avoid), None)
-    if spec.type in ("integer", "number"):
-        numbers = [v for v in avoid if isinstance(v, int | float)]
-        return (max(numbers) + 1) if numbers else 1
-    return None
-
-
-def _leaf_value(leaf: Leaf, spec: FactSpec, values: Mapping[str, Any]) -> object | None:
-    target: Any = leaf.value
-    if leaf.minus is not None or leaf.plus is not None:
-        offsets = [values.get(name, 0) for name in (leaf.minus, leaf.plus) if name is not None]
-        if not all(isinstance(v, int | float) for v in offsets):
-            return None
-        target = (
-            target
-            - (values.get(leaf.minus, 0) if leaf.minus else 0)
-            + (values.get(leaf.plus, 0) if leaf.plus else 0)
-        )
-    match leaf.op:
-        case "eq":
-            return target
-        case "ne":
-            return _other(spec, [target])
-        case "in":
-            return target[0]
-        case "not_in":
-            return _other(spec, list(target))
-        # whole numbers: they read back from a request's words as written
-        case "lte":
-            return math.floor(target)
-        case "lt":
-            return math.ceil(target) - 1
-        case "gte":
-            return math.ceil(target)
-        case "gt":
-            return math.floor(target) + 1
-        case "includes_any":
-            return [target[0]]
-        case "includes_none":
-            other = _other(spec, list(target))
-            return [other] if other is not None else None
-    return None
-
-
-def _holds(leaf: Leaf, values: Mapping[str, Any]) -> bool | None:
-    if any(name not in values for name in leaf.facts):
-        return None
-    actual, target = values[leaf.fact], leaf.value
-    if leaf.minus is not None:
-        target = target - values[leaf.minus]  # type: ignore[operator]
-    if leaf.plus is not None:
-        target = target + values[leaf.plus]  # type: ignore[operator]
-    match leaf.op:
-        case "eq":
-            return actual == target
-        case "ne":
-            return actual != target
-        case "in":
-            return actual in target  # type: ignore[operator]
-        case "not_in":
-            return actual not in target  # type: ignore[operator]
-        case "lt":
-            return actual < target
-        case "lte":
-            return actual <= target
-        case "gt":
-            return actual > target
-        case "gte":
-            return actual >= target
-        case "includes_any":
-            return any(v in actual for v in target)  # type: ignore[union-attr]
-        case "includes_none":
-            return not any(v in actual for v in target)  # type: ignore[union-attr]
-    return None
-
-
-def satisfy(
-    condition: Condition, values: Mapping[str, Any], specs: Mapping[str, FactSpec]
-) -> dict[str, Any] | None:
-    """Fact values (changes to `values`) that make the condition true, or None if none can."""
-    match condition:
-        case Never():
-            return None
-        case Leaf():
-            holds = _holds(condition, values)
-            if holds is not None:
-                # a value already chosen stays: the solution must agree with the other criteria
-                return {} if holds else None
-            if condition.fact in _FIXED or condition.fact in values:
-                return None
-            changes: dict[str, Any] = {}
-            scope = dict(values)
-            for offset in (condition.minus, condition.plus):
-                if offset is not None and offset not in scope:
-                    changes[offset] = scope[offset] = 0
-            value = _leaf_value(condition, specs[condition.fact], scope)
-            if value is None or (condition.fact in ("visits_requested", "quantity") and value < 1):  # type: ignore[operator]
-                return None
-            if condition.fact in ("weeks_since_injury", "age") and value < 0:  # type: ignore[operator]
-                return None
-            changes[condition.fact] = value
-            return changes
-        case AllOf(parts):
-            changes = {}
-            for part in parts:
-                found = satisfy(part, {**values, **changes}, specs)
-                if found is None:
-                    return None
-                changes.update(found)
-            return changes
-        case AnyOf(parts):
-            for part in parts:
-                found = satisfy(part, values, specs)
-                if found is not None:
-                    return found
-            return None
-        case FirstDocumented(parts):
-            for part in parts:
-                if part.fact in NOT_ASKED_FACTS:
-                    continue
-                return satisfy(part, values, specs)
-    return None
 
 
 # --- a line for a family ---------------------------------------------------------------------------
@@ -270,7 +138,7 @@ class Generator:
             elif leaf.fact == "ancillary":
                 facts["ancillary"] = bool(listed[0])
             elif leaf.fact not in ("subtype", "generic", "body_region"):
-                value = _leaf_value(leaf, self.specs[leaf.fact], {})
+                value = leaf_value(leaf, self.specs[leaf.fact], {})
                 if value is None:
                     return
                 facts[leaf.fact] = value
@@ -372,7 +240,7 @@ class Generator:
                 fields["side"] = facts.get("laterality", "left")
         clinical: ClinicalFacts = {}
         for name, value in facts.items():
-            if name in _LINE_FACTS or name in _FIXED or self.specs[name].scope != "item":
+            if name in _LINE_FACTS or name in FIXED or self.specs[name].scope != "item":
                 continue
             clinical[name] = _recorded(self.specs[name], value)
         if draft.facts.get("ancillary"):
@@ -389,7 +257,7 @@ class Generator:
             if source is None:
                 continue
             for name, value in source.facts.items():
-                if name in _LINE_FACTS or name in _FIXED or self.specs[name].scope != "case":
+                if name in _LINE_FACTS or name in FIXED or self.specs[name].scope != "case":
                     continue
                 patient[name] = _recorded(self.specs[name], value)
         dated = {**(draft.index.facts if draft.index is not None else {}), **draft.facts}
@@ -495,7 +363,7 @@ class Generator:
                         break
                     continue
                 for name in criterion.facts:
-                    if name not in _FIXED:
+                    if name not in FIXED:
                         draft.facts.pop(name, None)
                 changes = satisfy(negate(criterion.condition), self.known(draft), self.specs)
                 if changes is None and target.combine == "all":
@@ -577,7 +445,7 @@ def excluded_by_treatment(generator: Generator, rules: Sequence[Rule]) -> str | 
             fixed = [
                 c
                 for c in found[1].criteria
-                if c.status == "not_met" and set(generator.pack.criteria[c.id].facts) <= _FIXED
+                if c.status == "not_met" and set(generator.pack.criteria[c.id].facts) <= FIXED
             ]
             if not fixed:
                 return None

@@ -11,6 +11,7 @@ from rich.text import Text
 from engine.evaluate import CriterionResult
 from engine.precheck.run import Report
 from engine.precheck.verdict import Adjustment, Compliance, Finding, LineResult, Verdict
+from engine.terminal import plain, safe
 
 VERDICT_LABEL: dict[Verdict, str] = {
     "would_pass": "WOULD PASS",
@@ -94,7 +95,7 @@ def _sources(report: Report, number: int, c: CriterionResult) -> list[str]:
         where = f"{source.type} {source.date.isoformat() if source.date else '(undated)'}"
         if recorded.page:
             where += f" p.{recorded.page}"
-        quotes.append(f"“{recorded.quote}” [{where}]")
+        quotes.append(safe(f"“{recorded.quote}” [{where}]"))
     return quotes
 
 
@@ -104,7 +105,7 @@ def _compliance_block(compliance: Compliance) -> Text:
         text.append("  the request that would comply: ", style="bold green")
     else:
         text.append("  with the figures the guideline allows: ", style="bold")
-    text.append(compliance.text)
+    text.append(safe(compliance.text))
     if compliance.verdict != "would_pass":
         text.append(
             f"  -> still {VERDICT_LABEL[compliance.verdict].lower()}", style=VERDICT_STYLE[compliance.verdict]
@@ -116,7 +117,7 @@ def render(report: Report) -> list[RenderableType]:
     result = report.result
     built = result.built
     header = Text()
-    header.append(f"pre-check of {built.path or 'request'}", style="bold")
+    header.append(safe(f"pre-check of {built.path or 'request'}"), style="bold")
     header.append(
         f"\nguideline editions in force on the request date {built.as_of.isoformat()}"
         f"\nrules version {result.rules_version[:12]}",
@@ -128,7 +129,7 @@ def render(report: Report) -> list[RenderableType]:
         )
         for problem in report.form:
             where = report.file_line(problem)
-            form.append(f"\n  {problem.code} {problem.message}", style="yellow")
+            form.append("\n  " + safe(f"{problem.code} {problem.message}"), style="yellow")
             form.append(f"  [{problem.citation}{f'; line {where}' if where else ''}]", style="dim")
         out.append(form)
     else:
@@ -143,7 +144,7 @@ def render(report: Report) -> list[RenderableType]:
         parts.extend(_finding_block(report, line, f) for f in line.findings)
         if line.compliance is not None:
             parts.append(_compliance_block(line.compliance))
-        out.append(Panel(Group(*parts), title=f"line {line.number}: {line.text}", title_align="left"))
+        out.append(Panel(Group(*parts), title=plain(f"line {line.number}: {line.text}"), title_align="left"))
     out.append(Text(summary_line(report)))
     return out
 

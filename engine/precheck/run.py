@@ -26,12 +26,12 @@ class Report:
 def read_request(path: Path) -> LoadedRequest:
     """A request file, or a QuestionnaireResponse made from `imr precheck --questionnaire`."""
     if path.suffix.lower() == ".json":
-        from engine.precheck.fhir import read_response_request
+        from engine.precheck.fhir_response import read_response_request
 
         return read_response_request(path)
     loaded = read_request_yaml(path)
     if loaded.request.clinical_response is not None:
-        from engine.precheck.fhir import with_clinical_response
+        from engine.precheck.fhir_response import with_clinical_response
 
         return with_clinical_response(loaded)
     return loaded
