@@ -20,6 +20,14 @@ class Report:
     loaded: LoadedRequest
 
     def file_line(self, problem: FormProblem) -> int | None:
+        """The request file's line of the problem's field; None for a section the file leaves out."""
+        document = self.loaded.document
+        data = document.data if document is not None else None
+        for part in problem.loc:
+            if (isinstance(data, dict) and part in data) or (isinstance(data, list) and isinstance(part, int) and part < len(data)):
+                data = data[part]
+            else:
+                return None
         return self.loaded.line_of(problem.loc)
 
 
