@@ -24,7 +24,9 @@ class Report:
         document = self.loaded.document
         data = document.data if document is not None else None
         for part in problem.loc:
-            if (isinstance(data, dict) and part in data) or (isinstance(data, list) and isinstance(part, int) and part < len(data)):
+            if (isinstance(data, dict) and part in data) or (
+                isinstance(data, list) and isinstance(part, int) and part < len(data)
+            ):
                 data = data[part]
             else:
                 return None
