@@ -309,6 +309,73 @@ def extract(
     run_command(body)
 
 
+@app.command()
+def precheck(
+    request: Annotated[
+        Path | None,
+        typer.Argument(help="Request file (YAML, see --schema) or a FHIR QuestionnaireResponse (JSON)."),
+    ] = None,
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of a request file.")
+    ] = False,
+    interactive: Annotated[
+        str | None,
+        typer.Option(
+            "--interactive",
+            metavar="TREATMENT",
+            help="Ask the facts the rules need for TREATMENT, print the verdict, write the request file.",
+        ),
+    ] = None,
+    questionnaire: Annotated[
+        str | None,
+        typer.Option(
+            "--questionnaire",
+            metavar="TREATMENT",
+            help="Write the questions for TREATMENT as a FHIR R4 Questionnaire.",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="TREATMENT",
+            help="Write a request skeleton listing the facts the rules need.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (request, template or questionnaire)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Request date for --template/--questionnaire (default today).",
+        ),
+    ] = None,
+) -> None:
+    """What would pass, fail or need documentation in a request, and what request would comply."""
+    from engine.precheck.command import PrecheckOptions, run
+
+    options = PrecheckOptions(
+        request=request,
+        as_json=as_json,
+        rules=rules,
+        schema=schema,
+        interactive=interactive,
+        questionnaire=questionnaire,
+        template=template,
+        output=output,
+        force=force,
+        as_of=as_of.date() if as_of else None,
+    )
+    run_command(lambda: run(options, lambda: _pack(rules), out.console))
+
+
 @rules_app.command("list")
 def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
     """One line per rule: id, edition, what it applies to, number of criteria."""
