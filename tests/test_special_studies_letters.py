@@ -91,13 +91,14 @@ def test_a_dermatomal_sensory_deficit_is_an_indication_for_cervical_mri(letter: 
     assert criterion_result(result, "ACOEM-NECK-IMG-01").status == "met"
 
 
-def test_a_deficit_with_no_time_since_onset_on_record_does_not_show_the_waiting_period() -> None:
+def test_a_deficit_after_failed_conservative_care_has_run_the_waiting_period() -> None:
     # The letter gives neither a duration nor a chronic condition (its date of injury is not read:
-    # redaction rewrites it), so the chapter's three- to four-week period is not shown.
+    # redaction rewrites it); the chapter's period is one of conservative care that fails to improve
+    # the symptoms, and the failure is documented.
     result = item_result("CM16-0235724", "1")
     assert criterion_result(result, "ACOEM-NECK-IMG-02").status == "met"
-    assert criterion_result(result, "ACOEM-NECK-IMG-03").status == "not_documented"
-    assert result.predicted == "Upheld"
+    assert criterion_result(result, "ACOEM-NECK-IMG-03").status == "met"
+    assert result.predicted == result.recorded == "Overturned"
 
 
 @pytest.mark.xfail(

@@ -429,14 +429,17 @@ class ClinicalReader:
         guideline's terms are never read, nor, for the facts that say so, indicated, planned or
         historical ones."""
         rules = self.cues.facts[cue.fact]
-        context = self._context(sentence, match.start(), match.end())
+        # the terms of a `near` cue may have a negation between them ("range of motion was not
+        # limited"): its context is the last term's
+        start = match.end() - 1 if cue.near else match.start()
+        context = self._context(sentence, start, match.end())
         if context.categories & (_UNREAD | rules.unread):
             return None
         negated = any(
             m.category in _ABSENT and (cue.negation_after or m.direction == "forward")
             for m in context.triggers
         )
-        if cue.how == "mention":
+        if cue.how in ("mention", "near"):
             return not negated
         if negated:
             return None
@@ -637,8 +640,8 @@ def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, 
                     and other.end() - other.start() > match.end() - match.start()
                 )
                 or (
-                    other_cue.how != "mention"
-                    and cue.how == "mention"
+                    other_cue.how not in ("mention", "near")
+                    and cue.how in ("mention", "near")
                     and other.start() < match.end()
                     and match.start() < other.end()
                 )

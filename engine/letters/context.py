@@ -107,11 +107,17 @@ class _CategorySpec(_Strict):
     both: list[Phrase] = []
 
 
+class _Adjectival(_Strict):
+    triggers: list[Phrase]
+    placing_words: list[Phrase] = []
+
+
 class _ContextFile(_Strict):
     categories: dict[Category, _CategorySpec]
     pseudo: list[Phrase] = []
     terminators: dict[Literal["all"] | Category, list[Phrase]] = {}
     backward_terminators: dict[Category, list[Phrase]] = {}
+    adjectival: _Adjectival | None = None
     elided_after: list[Phrase] = []
     complements: list[Phrase] = []
     complement_ends: list[Phrase] = []
@@ -175,6 +181,8 @@ class ContextRules:
     trie: Trie
     source: Path
     elided_after: frozenset[str] = frozenset()
+    adjectives: frozenset[tuple[str, ...]] = frozenset()
+    placing_words: frozenset[str] = frozenset()
 
     def modifiers(self, text: str, words: Sequence[Word] | None = None) -> list[Modifier]:
         """The triggers of `text` with their scopes, in the order they stand."""
@@ -183,10 +191,13 @@ class ContextRules:
         modifiers: list[Modifier] = []
         for position, (start, end, entry) in enumerate(found):
             for trigger in entry.triggers:
+                if trigger.direction == "backward":
+                    if self._before_a_finding(words, trigger, end):
+                        trigger = replace(trigger, direction="forward")
+                    elif start > 0 and words[start - 1].text in self.elided_after:
+                        continue
                 if trigger.direction == "forward":
                     first, last = end, self._forward_end(words, found, position, trigger)
-                elif start > 0 and words[start - 1].text in self.elided_after:
-                    continue
                 else:
                     first, last = self._backward_start(words, found, position, trigger), start
                 if last <= first:
@@ -232,6 +243,15 @@ class ContextRules:
             found.append((index, longest[0], longest[1]))
             index = longest[0]
         return found
+
+    def _before_a_finding(self, words: Sequence[Word], trigger: Trigger, end: int) -> bool:
+        """Whether an adjectival trigger stands before the words it modifies ("negative straight leg
+        raise"), not after them ("straight leg raise negative bilaterally")."""
+        return (
+            trigger.phrase in self.adjectives
+            and end < len(words)
+            and words[end].text not in self.placing_words
+        )
 
     @staticmethod
     def _forward_end(
@@ -383,4 +403,11 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         # a pseudo-trigger triggers and ends nothing: its words are passed over
         node[_END] = _Entry(pseudo=True) if entry.pseudo else entry
     elided = frozenset(word for text in parsed.elided_after for word in _phrase(text))
-    return ContextRules(trie, path, elided)
+    adjectival = parsed.adjectival
+    return ContextRules(
+        trie,
+        path,
+        elided,
+        frozenset(_phrase(t) for t in adjectival.triggers) if adjectival else frozenset(),
+        frozenset(w for t in adjectival.placing_words for w in _phrase(t)) if adjectival else frozenset(),
+    )

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 import re._constants as sre_constants
 import re._parser as sre_parser
@@ -176,8 +177,20 @@ class CoMentioned(_Strict):
     at_least: Annotated[int, Field(ge=2)] = 2
 
 
+class Near(_Strict):
+    """Terms of two or three groups written within `within` words of each other, in any order, in
+    one clause: a finding and its qualifier however the sentence orders them ("decreased range of
+    motion", "range of motion was decreased")."""
+
+    within: Annotated[int, Field(ge=0, le=8)]
+    words: Annotated[list[Annotated[list[Regex], Field(min_length=1)]], Field(min_length=2, max_length=3)]
+    # false: the terms state the finding absent ("range of motion ... full", "strength ... 5/5")
+    says: bool = True
+
+
 class FactCues(_Strict):
     mention: list[Regex] = []
+    near: list[Near] = []
     true: list[Regex] = []
     false: list[Regex] = []
     values: dict[str, list[Regex]] = {}
@@ -207,7 +220,7 @@ class CueFile(_Strict):
 
 # --- compiled cues -----------------------------------------------------------------------------------
 
-CueKind = Literal["mention", "true", "false", "value", "number", "since"]
+CueKind = Literal["mention", "near", "true", "false", "value", "number", "since"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +241,8 @@ class Cue:
     sections: frozenset[str] = frozenset({"summary", "rationale"})
     unless: re.Pattern[str] | None = None
     negation_after: bool = True
+    # a `near` cue: terms found in any order, whose context is the last term's
+    near: bool = False
 
     def reads(self, section: str, text: str) -> bool:
         """Whether the cue is read in a sentence of this section and text."""
@@ -476,6 +491,19 @@ class CueIndex(KeyIndex):
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         super().__init__([cue.needs for cue in cues])
+
+
+# Words between the terms of a `near` cue: any word, never a clause or sentence break.
+_NEAR_GAP = r"(?:[^\w;:.]+[\w'/-]+){{0,{n}}}?[^\w;:.]+"
+
+
+def near_regex(near: Near) -> str:
+    """The regex of a `near` cue: every order of its groups, at most `within` words apart."""
+    groups = ["(?:" + "|".join(f"(?:{w})" for w in words) + ")" for words in near.words]
+    gap = _NEAR_GAP.format(n=near.within)
+    return "|".join(
+        "(?:" + gap.join(order) + ")" for order in itertools.permutations(groups)
+    )
 
 
 def compile_cue(pattern: str) -> re.Pattern[str]:
@@ -934,6 +962,16 @@ class _Loader:
         for how in ("mention", "true", "false"):
             for index, regex in enumerate(getattr(cues, how)):
                 self._add_cue(document, (*where, how, index), name, how, regex, entry)
+        if cues.near and not boolean:
+            raise document.error(
+                (*where, "near"), f"'near' cues need a boolean fact; {name!r} is {spec.type}"
+            )
+        for index, near in enumerate(cues.near):
+            for group, words in enumerate(near.words):
+                for number, regex in enumerate(words):
+                    self._compiled(document, (*where, "near", index, "words", group, number), regex)
+            how: CueKind = "near" if near.says else "false"
+            self._add_cue(document, (*where, "near", index), name, how, near_regex(near), entry, near=True)
         for value, regexes in cues.values.items():
             if value not in (spec.values or ()):
                 raise document.error((*where, "values", value), f"{value!r} is not a value of fact {name!r}")
@@ -1008,6 +1046,7 @@ class _Loader:
         regex: str,
         entry: _Entry,
         value: str | None = None,
+        near: bool = False,
     ) -> Cue:
         pattern = self._compiled(document, loc, regex)
         cue = Cue(
@@ -1020,6 +1059,7 @@ class _Loader:
             sections=entry.sections,
             unless=entry.unless,
             negation_after=entry.negation_after,
+            near=near,
         )
         self.cues.append(cue)
         return cue
