@@ -100,11 +100,6 @@ def test_therapy_items_reproduce_the_recorded_outcomes() -> None:
 
 
 @needs_letters
-@pytest.mark.xfail(
-    strict=True,
-    reason="reading: 'the worker underwent 6 sessions of chiropractic physiotherapy' is not yet read as "
-    "prior_visits, so the 18-visit total cannot be checked after the documented course",
-)
 def test_a_documented_prior_course_is_counted_against_the_total() -> None:
     result = item_result("CM17-0004738", "1")
     assert criterion_result(result, "CPMTG2016-MT-02").status == "met"

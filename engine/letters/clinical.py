@@ -267,12 +267,33 @@ class ClinicalReader:
                 continue
             yield number
 
-    def _context(self, sentence: Sentence, start: int, end: int) -> Context:
-        """The context of the words sentence.text[start:end]."""
+    def _near_context(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> Context:
+        """The context of a `near` cue's terms: a negation between them counts ("range of motion was
+        not limited"), and so does one around them; a trigger that is one of the terms ("straight leg
+        raise negative") is part of the finding."""
+        modifiers = self._modifiers_of(sentence)
+        own = cue.terms
+        kept = [
+            m
+            for m in modifiers
+            if not (
+                own is not None
+                and match.start() <= m.start
+                and m.end <= match.end()
+                and own.fullmatch(sentence.text[m.start : m.end])
+            )
+        ]
+        return context_of(kept, match.end() - 1, match.end())
+
+    def _modifiers_of(self, sentence: Sentence) -> list[Modifier]:
         modifiers = self._modifiers.get(sentence.start)
         if modifiers is None:
             modifiers = self._modifiers[sentence.start] = self.context.modifiers(sentence.text)
-        return context_of(modifiers, start, end)
+        return modifiers
+
+    def _context(self, sentence: Sentence, start: int, end: int) -> Context:
+        """The context of the words sentence.text[start:end]."""
+        return context_of(self._modifiers_of(sentence), start, end)
 
     @cached_property
     def reference_date(self) -> dt.date | None:
@@ -403,6 +424,17 @@ class ClinicalReader:
             if value is not None:
                 self._order += 1
                 yield _Observation(cue.fact, value, sentence, self._order), (match.start(), match.end())
+        for name, classes in self.cues.drugs_named:
+            if name not in live or not self.namer.may_name_drugs(sentence, 1):
+                continue
+            rules = self.cues.facts[name]
+            for start, end, generic in self.namer.drugs(sentence.text):
+                if not self.namer.is_of_classes(generic, classes):
+                    continue
+                value = self._mention_value(rules, self._context(sentence, start, end))
+                if value is not None:
+                    self._order += 1
+                    yield _Observation(name, value, sentence, self._order), (start, end)
         for name, together in self.cues.co_mentioned:
             rules = self.cues.facts[name]
             if (
@@ -429,10 +461,10 @@ class ClinicalReader:
         guideline's terms are never read, nor, for the facts that say so, indicated, planned or
         historical ones."""
         rules = self.cues.facts[cue.fact]
-        # the terms of a `near` cue may have a negation between them ("range of motion was not
-        # limited"): its context is the last term's
-        start = match.end() - 1 if cue.near else match.start()
-        context = self._context(sentence, start, match.end())
+        if cue.near:
+            context = self._near_context(cue, match, sentence)
+        else:
+            context = self._context(sentence, match.start(), match.end())
         if context.categories & (_UNREAD | rules.unread):
             return None
         negated = any(
@@ -450,6 +482,13 @@ class ClinicalReader:
         if cue.how == "number":
             return self._number(rules, match)
         return self._weeks_since(match)
+
+    @staticmethod
+    def _mention_value(rules: FactRules, context: Context) -> bool | None:
+        """A mention in its context: true, false where negated or stated absent, None where unread."""
+        if context.categories & (_UNREAD | rules.unread):
+            return None
+        return not context.categories & _ABSENT
 
     def _number(self, rules: FactRules, match: re.Match[str]) -> FactValue | None:
         # an empty value group stands for one ("for the past year")

@@ -311,6 +311,12 @@ class Namer:
                 matched.add(target.item_id)
         return frozenset(matched)
 
+    def is_of_classes(self, generic: str, classes: frozenset[str] | set[str]) -> bool:
+        """Whether the drug is, or contains, a drug of one of these classes."""
+        drug = self.vocab.drugs[generic]
+        parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
+        return drug.drug_class in classes or any(part.drug_class in classes for part in parts)
+
     def drugs_of_classes(self, sentence: Sentence, classes: Sequence[str]) -> set[str]:
         """The drugs named in the sentence that are, or contain, a drug of one of these classes."""
         wanted = set(classes)
@@ -318,10 +324,8 @@ class Namer:
         if not self.may_name_drugs(sentence, min(2, len(classes))):
             return found
         for _, _, generic in self.drugs(sentence.text):
-            drug = self.vocab.drugs[generic]
-            parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
-            if drug.drug_class in wanted or any(part.drug_class in wanted for part in parts):
-                found.add(drug.generic)
+            if self.is_of_classes(generic, wanted):
+                found.add(generic)
         return found
 
 

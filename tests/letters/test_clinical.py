@@ -344,3 +344,44 @@ def test_a_recent_injury_is_not_chronic_pain_but_a_denied_one_says_nothing(
 ) -> None:
     case = letter_case(f"The injured worker is a 45 year old male. {sentence}", ("Naproxen 550mg #60", "."))
     assert values(case).get("chronic_pain") is chronic
+
+
+# --- terms in any order, and drugs by class ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "value"),
+    [
+        ("Range of motion of the lumbar spine was decreased.", "objective_functional_deficits", True),
+        ("He had decreased and painful range of motion.", "objective_functional_deficits", True),
+        ("Range of motion was not limited.", "objective_functional_deficits", False),
+        ("Range of motion was full.", "objective_functional_deficits", False),
+        ("Her gait was antalgic.", "objective_functional_deficits", True),
+        ("Sensation was decreased in the L5 dermatome.", "focal_neurological_deficit", True),
+        ("Reflexes were symmetric and sensation was intact.", "focal_neurological_deficit", False),
+        ("There was a positive straight leg raise at 45 degrees.", "nerve_tension_sign", True),
+        ("Straight leg raise was negative bilaterally.", "nerve_tension_sign", False),
+        ("Examination showed negative straight leg raise.", "nerve_tension_sign", False),
+        ("The straight leg raise was not positive.", "nerve_tension_sign", False),
+    ],
+)
+def test_a_finding_and_its_qualifier_in_any_order(sentence: str, fact: str, value: bool) -> None:
+    case = letter_case(sentence, ("Physical therapy 2 times a week for 3 weeks", "It is for therapy."))
+    seen = {**values(case), **values(case, 0)}
+    assert seen[fact] is value
+
+
+def test_a_drug_named_by_brand_documents_its_class() -> None:
+    case = letter_case(
+        "Among the relevant medications were cyclobenzaprine, oxycodone/acetaminophen and Motrin.",
+        ("Ondansetron 4mg #30", "The request is for a medication."),
+    )
+    assert values(case)["opioid_therapy"] is True and values(case)["nsaid_use"] is True
+
+
+def test_a_pain_improvement_in_any_order_bears_on_the_treatment_named() -> None:
+    case = letter_case(
+        "Her pain had improved vastly with chiropractic treatment.",
+        ("Chiropractic treatment 2 times a week for 3 weeks", "The request is for treatment."),
+    )
+    assert values(case, 0)["pain_relief"] is True
