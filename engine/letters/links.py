@@ -163,6 +163,9 @@ def ur_portion_facts(
 ) -> tuple[dict[str, Documented], dict[str, Documented]]:
     """Facts of the UR form: (what the request states, what stands unless the record says otherwise).
 
+    The authorized visits stand only where the record gives no count of its own: a count the
+    summary gives may already include them.
+
     The original request's count is the request as submitted, which IMR decides as a whole. The
     authorized part of a therapy is the course the remaining portion continues; an authorized surgery
     is the certified index of a remaining service that belongs to it.
@@ -180,7 +183,8 @@ def ur_portion_facts(
         return stated, standing
     authorized = normalize_item(ur.authorized.text, vocab)
     if visit_based and authorized.kind == remaining.kind:
-        standing["prior_course"] = _documented(True, ur.authorized)
+        # the authorized part comes before the remaining portion whatever preceded the request
+        stated["prior_course"] = _documented(True, ur.authorized)
         if authorized.visits is not None:
             standing["prior_visits"] = _documented(authorized.visits.value.high, ur.authorized)
     elif authorized.kind == SURGERY and remaining.kind != SURGERY:
