@@ -405,6 +405,8 @@ class ItemResult(StrictModel):
     deciding: list[str]
     # for an ancillary service: the index it followed, where that came from, and why
     index: IndexLink | None = None
+    # for an item no rule covers: why, in words (nothing is guessed)
+    uncovered: str | None = None
 
 
 class CaseResult(StrictModel):
@@ -510,6 +512,7 @@ def resolve_item(
     else:
         status = "reproduced" if item.recorded == predicted else "flagged"
     deciding = _deciding_criteria(chosen, rule_results, criteria) if covered else []
+    uncovered = None if covered else _uncovered_reason(item, facts)
     return ItemResult.model_construct(
         item_id=item.item_id,
         text=item.text,
@@ -521,7 +524,24 @@ def resolve_item(
         rules=rule_results,
         criteria=criteria,
         deciding=deciding,
+        index=None,
+        uncovered=uncovered,
     )
+
+
+def _uncovered_reason(item: RequestedItem, facts: ItemFacts) -> str:
+    """Why no rule covers the item."""
+    unknown = facts.values.get("unknown_drug")
+    if isinstance(unknown, str):
+        return f"the drug {unknown!r} is not in guidelines/drugs.yaml: nothing is guessed about it"
+    if item.kind == "other":
+        return "no treatment kind of guidelines/treatments.yaml names what is requested"
+    if item.kind in ("medication", "compound_topical") and item.generic is None and not item.ingredients:
+        return "the request names no drug the vocabulary knows"
+    region = facts.values.get("body_region")
+    if region is None or region in ("upper_extremity", "lower_extremity", "spine"):
+        return "the request names no body region precise enough to choose the guideline that governs it"
+    return "no rule in force on this date addresses this treatment"
 
 
 def _deciding_criteria(

@@ -122,6 +122,8 @@ def item_json(item: ItemResult) -> dict[str, Any]:
     }
     if item.index is not None:
         out["index"] = item.index.model_dump(exclude_none=True)
+    if item.uncovered is not None:
+        out["not_covered_reason"] = item.uncovered
     return out
 
 
@@ -166,6 +168,8 @@ def _banner(item: ItemResult) -> Panel:
         "predicted": f"PREDICTED: {item.predicted} (no recorded outcome to compare)",
     }[item.status]
     lines = [Text(headline, style=STATUS_STYLE[item.status])]
+    if item.uncovered is not None:
+        lines.append(Text(f"why: {item.uncovered}"))
     if item.deciding:
         label = (
             "where the engine and the reviewer part ways" if item.status == "flagged" else "deciding criteria"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from written_letters import letter as _letter
 
 from engine.ancillary import IndexLink
 from engine.evaluate import CriterionResult, Evaluator, ItemResult
@@ -24,37 +25,6 @@ from engine.letters.parse import parse_letter
 from engine.report import explain
 from engine.rules import load_rules
 from engine.vocab import load_vocabulary
-
-_HEADER = """Case Number: CM99-{number}
-Date Assigned: 01/10/2017 Date of Injury: 03/01/2016
-Decision Date: 02/01/2017 UR Denial Date: 01/05/2017
-Priority: Standard Application
-HOW THE IMR FINAL DETERMINATION WAS MADE
-MAXIMUS Federal Services sent the complete case file to an expert reviewer.
-The Expert Reviewer has the following credentials:
-State(s) of Licensure: California
-Certification(s)/Specialty: Orthopedic Surgery
-CLINICAL CASE SUMMARY
-The expert reviewer developed the following clinical case summary based on a review of the
-case file, including all medical records:
-{summary}
-IMR ISSUES, DECISIONS AND RATIONALES
-The Final Determination was based on decisions for the disputed items/services set forth below:
-"""
-_ITEM = """{heading}: {decision}
-Claims Administrator guideline: The Claims Administrator did not cite any medical evidence
-for its decision.
-MAXIMUS guideline: The Expert Reviewer did not cite any medical evidence for its decision.
-Decision rationale: {rationale}
-"""
-
-
-def _letter(number: str, summary: str, *items: tuple[str, str, str]) -> str:
-    text = _HEADER.format(number=number, summary=summary)
-    for heading, decision, rationale in items:
-        text += _ITEM.format(heading=heading, decision=decision, rationale=rationale)
-    return text
-
 
 HERNIA_SUMMARY = (
     "The injured worker is a 38-year-old man with a right inguinal hernia that is painful on lifting. "

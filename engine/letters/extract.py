@@ -35,6 +35,7 @@ from engine.facts import (
     Source,
     URPortion,
 )
+from engine.letters.citing import cited_region, read_citations, resolved_treatment
 from engine.letters.clinical import ClinicalReader, ItemTarget, merge_layers
 from engine.letters.cues import CueBook, load_cues
 from engine.letters.items import NormalizedItem, normalize_item
@@ -147,19 +148,28 @@ class _ItemReading:
         self.item = item
         self.text = text
         self.normalized = normalized
+        # a generic heading is completed by what the reviewer's citation names
+        cited = read_citations(item.maximus_citations, vocab)
+        subtype = normalized.subtype.value if normalized.subtype is not None else None
+        self.kind, self.subtype = resolved_treatment(normalized.kind, subtype, cited)
         drug = normalized.drug
         self.generic = drug.generic if drug is not None else None
         self.ingredients = [i.generic for i in drug.ingredients] if drug is not None else []
         self.target = ItemTarget(
             item_id=item.item_id,
-            kind=normalized.kind,
+            kind=self.kind,
             generic=self.generic,
             ingredients=frozenset(self.ingredients),
             drug_class=drug.drug_class if drug is not None else None,
-            is_drug=normalized.kind in _DRUG_KINDS or drug is not None,
-            visit_based=vocab.kinds[normalized.kind].visit_based,
+            is_drug=self.kind in _DRUG_KINDS or drug is not None,
+            visit_based=vocab.kinds[self.kind].visit_based,
         )
         self.request_facts = _request_facts(normalized, text, vocab)
+        region = cited_region(self.kind, [p.region for p in normalized.body_parts], cited)
+        if region is not None and cited is not None and normalized.implied_region is None:
+            cited_evidence = [cited.evidence]
+            self.request_facts["body_region"] = Documented(value=region, evidence=cited_evidence)
+            self.request_facts["body_part_specified"] = Documented(value=True, evidence=cited_evidence)
 
     def requested(self, facts: dict[str, Documented], link: Link | None, vocab: Vocabulary) -> RequestedItem:
         normalized = self.normalized
@@ -172,8 +182,8 @@ class _ItemReading:
         return RequestedItem(
             item_id=self.item.item_id,
             text=self.text.text,
-            kind=normalized.kind,
-            subtype=normalized.subtype.value if normalized.subtype is not None else None,
+            kind=self.kind,
+            subtype=self.subtype,
             generic=self.generic,
             route=route,
             ingredients=self.ingredients if self.generic is None else [],
@@ -269,6 +279,8 @@ def _request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary
     if normalized.procedures:
         facts["procedures"] = Documented(value=[p.value for p in normalized.procedures], evidence=evidence)
     put("surgical_service", _surgical_service(normalized))
+    if normalized.unknown_drug is not None:
+        put("unknown_drug", normalized.unknown_drug.value)
     return facts
 
 

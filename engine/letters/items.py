@@ -163,6 +163,8 @@ class NormalizedItem(VocabModel):
     procedures: list[Value[str]] = []
     cpt_codes: list[Value[str]] = []
     implied_region: Value[str] | None = None
+    # a medication request naming a drug the vocabulary does not know: its name, never guessed at
+    unknown_drug: Value[str] | None = None
     unspecified: list[Value[Unspecifiable]] = []
 
     def said_unspecified(self, what: Unspecifiable) -> bool:
@@ -519,6 +521,9 @@ def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
     drug = _drug(reader, mentions, candidates) if mentions else None
     body_parts, levels, level_count = _body_parts(reader)
     kind, kind_span, subtypes = _choose_kind(reader, candidates, drug, frequency, body_parts)
+    unknown_drug = _unknown_drug(reader) if kind == "other" else None
+    if unknown_drug is not None:
+        kind = "medication"
     procedures = _procedures(vocab, subtypes) if kind == SURGERY else []
     principal = procedures[0] if procedures else subtypes[0] if subtypes else None
     kind, subtypes, ancillary = _ancillary(kind, subtypes, context, body_parts)
@@ -558,6 +563,7 @@ def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
         procedures=procedures,
         cpt_codes=[c.written for c in cpt_codes],
         implied_region=_implied_region(vocab, procedures, cpt_codes) if not body_parts else None,
+        unknown_drug=unknown_drug,
         unspecified=unspecified,
     )
 
@@ -644,6 +650,23 @@ class _Code:
     written: Value[str]
     procedure: str
     region: str | None
+
+
+# A drug request as prescriptions are written: a name, then a strength or a dosage form.
+_UNKNOWN_DRUG = re.compile(
+    r"^\s*(?P<name>[A-Za-z][A-Za-z-]{2,}(?:\s+[A-Za-z][A-Za-z-]{2,}){0,2}?)\s+"
+    r"(?=\d+(?:\.\d+)?\s*(?:mg|mcg|%|ml)\b|(?:tabs?|tablets?|caps?|capsules?|cream|gel|ointment|lotion|patch(?:es)?|"
+    r"solution|suspension)\b)",
+    _I,
+)
+
+
+def _unknown_drug(reader: _Reader) -> Value[str] | None:
+    """The name of a drug request whose drug the vocabulary does not know ("Xyzzol 10mg #30")."""
+    match = _UNKNOWN_DRUG.match(reader.focus)
+    if match is None:
+        return None
+    return Value[str](value=match.group("name"), span=reader.span(match.start("name"), match.end("name")))
 
 
 def _cpt_codes(reader: _Reader) -> list[_Code]:
