@@ -6,8 +6,8 @@ item: the index is decided first, and its result and what it names -- procedures
 side, levels -- become facts of the service. Three cases, as IMR reviewers decide them:
 - the index is an item of the same case (`ancillary_to`): the service follows its result, then is
   judged on its own criteria;
-- the case states that the surgery was certified by utilization review or already performed
-  (`surgery_certified_or_performed`): the service is judged on its own criteria;
+- the letter states that the surgery was certified by utilization review or already performed
+  (`surgery_certified_or_performed`, on the service's facts): it is judged on its own criteria;
 - neither: the index procedure is not documented, and the trace says so.
 
 Items of one case also share what they establish: an opioid requested in the case is the opioid
@@ -80,10 +80,9 @@ def index_facts(
         return {}, None
     if item.ancillary_to is not None:
         return _from_case_item(case, item, results, values, vocab)
-    # the item's own UR form (an authorized surgery) speaks before the letter's summary
-    stated = item.facts.get("surgery_certified_or_performed") or case.findings.get(
-        "surgery_certified_or_performed"
-    )
+    # the letter reader puts the statement on each service it concerns (its UR form, or a summary
+    # sentence about a surgery of the service's region); a case file writes it on the item
+    stated = item.facts.get("surgery_certified_or_performed")
     own = _own_role(item)
     if stated is not None and stated.value is True:
         facts: dict[str, Documented] = {

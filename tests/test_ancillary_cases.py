@@ -73,6 +73,12 @@ LETTERS = {
         "The injured worker is a 50-year-old man with left shoulder pain.",
         ("Post-operative physical therapy, 12 sessions for the left shoulder", "Upheld", "No surgery."),
     ),
+    "other-region": _letter(
+        "0000008",
+        "The injured worker is a 52-year-old man, status post lumbar fusion in 2010, now with right "
+        "knee pain.",
+        ("Post-operative physical therapy, 6 sessions for the right knee", "Upheld", "No knee surgery."),
+    ),
     "nsaid-and-ppi": _letter(
         "0000006",
         "The injured worker is a 70-year-old woman with knee osteoarthritis.",
@@ -193,6 +199,13 @@ def test_a_service_whose_index_is_not_documented_says_so(read: Reader) -> None:
     anc = _criterion(result, "IMR-ANC-01")
     assert anc.status == "not_documented" and anc.blocks_when_not_documented
     assert result.result == "not_supported"
+
+
+def test_a_surgery_of_another_region_is_not_the_index_of_a_service(read: Reader) -> None:
+    _, results = read("other-region")
+    link = _link(results["1"])
+    assert link.source == "not_documented"
+    assert _criterion(results["1"], "IMR-ANC-01").status == "not_documented"
 
 
 # --- items share what they establish ---------------------------------------------------------------------

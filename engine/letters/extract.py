@@ -39,7 +39,7 @@ from engine.letters.citing import cited_region, read_citations, resolved_treatme
 from engine.letters.clinical import ClinicalReader, ItemTarget, merge_layers
 from engine.letters.cues import CueBook, load_cues
 from engine.letters.items import NormalizedItem, normalize_item
-from engine.letters.links import Link, ancillary_links, certified_index_procedures, ur_portion_facts
+from engine.letters.links import Link, ancillary_links, certified_index, ur_portion_facts
 from engine.letters.model import GuidelineCitation, ParsedItem, ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter
 from engine.paths import LETTERS_DIR
@@ -74,7 +74,7 @@ def build_case(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = N
     clinical = reader.read()
     prescriptions = reader.prescriptions()
     links = ancillary_links(readings, vocab)
-    certified = certified_index_procedures(clinical.findings.get("surgery_certified_or_performed"), vocab)
+    certified = clinical.findings.get("surgery_certified_or_performed")
     items = []
     for reading in readings:
         item_id = reading.item.item_id
@@ -88,8 +88,8 @@ def build_case(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = N
             standing,
         )
         link = links.get(item_id)
-        if link is None and certified is not None and "surgical_service" in facts:
-            facts.setdefault("index_procedures", certified)
+        if link is None and "surgical_service" in facts and certified is not None:
+            facts.update(certified_index(certified, facts, vocab))
         items.append(reading.requested(facts, link, vocab))
     try:
         return Case(

@@ -12,7 +12,7 @@ trial"), or as the certified surgery a remaining post-operative service belongs 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -155,6 +155,9 @@ def _chosen(readings: Sequence[ItemReading], position: int, index: ItemReading) 
     return f"{what} nearest before it"
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]|\band\b|\bwith\b|\bnow\b")
+
+
 # --- partial certification ---------------------------------------------------------------------------
 
 
@@ -200,11 +203,31 @@ def _documented(value: bool | int | list[str], where: TextSpan) -> Documented:
     return Documented(value=value, evidence=[evidence])
 
 
-def certified_index_procedures(statement: Documented | None, vocab: Vocabulary) -> Documented | None:
-    """The procedures a statement that a surgery was certified or performed names, with its evidence."""
-    if statement is None or statement.value is not True:
-        return None
+def certified_index(
+    statement: Documented, facts: Mapping[str, Documented], vocab: Vocabulary
+) -> dict[str, Documented]:
+    """The letter's statement that a surgery was certified or performed, as the index of a service.
+
+    It is the service's index unless it is about another body region: a service of the knee does
+    not follow a fusion the summary mentions. The procedures it names become the index procedures.
+    """
+    if statement.value is not True or "surgery_certified_or_performed" in facts:
+        return {}
     procedures: list[str] = []
+    regions: set[str] = set()
     for evidence in statement.evidence:
-        procedures += [p for p in procedures_named(evidence.quote, vocab) if p not in procedures]
-    return Documented(value=procedures, evidence=list(statement.evidence)) if procedures else None
+        # the region of a surgery is named in the clause that names it
+        for clause in _CLAUSE_BREAK.split(evidence.quote):
+            named = procedures_named(clause, vocab)
+            if not named:
+                continue
+            procedures += [p for p in named if p not in procedures]
+            regions |= {match.payload for match in vocab.region_words.find(clause)}
+            regions |= {r for p in named if (r := vocab.procedures.implied_region([p])) is not None}
+    own = facts.get("body_region")
+    if own is not None and regions and own.value not in regions:
+        return {}
+    found: dict[str, Documented] = {"surgery_certified_or_performed": statement}
+    if procedures and "index_procedures" not in facts:
+        found["index_procedures"] = Documented(value=procedures, evidence=list(statement.evidence))
+    return found
