@@ -227,6 +227,8 @@ class RequestedItem(StrictModel):
     route: str | None = None
     ingredients: list[str] = []
     ancillary_to: str | None = None
+    # why the item was linked to its index (written by the letter reader; shown by `imr explain`)
+    ancillary_basis: str | None = None
     facts: Facts = {}
     ur_portion: URPortion | None = None
     decision_word: str | None = None

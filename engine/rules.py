@@ -222,6 +222,8 @@ class Rule:
     effective_to: dt.date | None
     file: str
     line: int | None
+    # applies only where no guideline rule covers the item (what no guideline addresses)
+    fallback: bool = False
 
     @cached_property
     def kinds(self) -> tuple[str, ...]:
@@ -304,6 +306,7 @@ class _RuleSpec(StrictModel):
     combine: Literal["all", "any"] | dict[Literal["at_least"], int] = "all"
     supplements: list[str] = []
     cross_cutting: bool = False
+    fallback: bool = False
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     criteria: Annotated[list[_CriterionSpec], Field(min_length=1)]
@@ -447,7 +450,11 @@ class _Loader:
             raise doc.error(loc, "applies_to needs 'kind' (every rule is anchored on a treatment kind)")
         leaves = []
         for name, value in raw.items():
+            spec = self.facts.specs.get(name)
             op: Comparison = "in" if isinstance(value, list) else "eq"
+            if spec is not None and spec.type in _LIST_TYPES:
+                # a list fact (the procedures of a request) applies when it includes any value named
+                op, value = "includes_any", value if isinstance(value, list) else [value]
             leaves.append(self.leaf(doc, {"fact": name, op: value}, (*loc, name)))
         # kind first: the compiled rule is anchored on it
         return tuple(sorted(leaves, key=lambda leaf: leaf.fact != "kind"))
@@ -496,6 +503,10 @@ class _Loader:
                         line=doc.line_of(cloc),
                     )
                 )
+            if rule_spec.fallback and (rule_spec.cross_cutting or document.authority != "imr-practice"):
+                raise doc.error(
+                    (*rloc, "fallback"), "a fallback rule is IMR practice and not cross_cutting"
+                )
             effective_from = rule_spec.effective_from or edition.effective_from
             effective_to = rule_spec.effective_to or edition.effective_to
             if effective_from is not None and effective_to is not None and effective_to < effective_from:
@@ -520,6 +531,7 @@ class _Loader:
                     at_least=at_least,
                     supplements=tuple(rule_spec.supplements),
                     cross_cutting=rule_spec.cross_cutting,
+                    fallback=rule_spec.fallback,
                     criteria=tuple(criteria),
                     effective_from=effective_from,
                     effective_to=effective_to,
