@@ -41,6 +41,9 @@ class Evidence(StrictModel):
     quote: Annotated[str, Field(min_length=1)]
     section: Section
     span: Annotated[list[int], Field(min_length=2, max_length=2)] | None = None
+    # what the sentence is: the record's statement about the patient, or the reviewer's statement
+    # that the record lacks the fact (documented absence); unset for evidence not read from a letter
+    role: Literal["record", "absence"] | None = None
 
 
 class Documented(StrictModel):

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from engine.ancillary import IndexLink
 from engine.evaluate import CaseResult, CriterionResult, ItemResult
-from engine.facts import Case
+from engine.facts import Case, Evidence
 from engine.rules import RulePack
 from engine.terminal import plain, safe
 
@@ -209,7 +209,7 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
     if facts:
         text.append(f"\n      facts     {facts}")
     for i, e in enumerate(c.evidence_detail):
-        where = e.section + (f" {e.span[0]}-{e.span[1]}" if e.span else "")
+        where = evidence_place(e)
         text.append("\n      evidence  " if i == 0 else "\n                ")
         text.append(f"“{safe(e.quote)}”", style="italic")
         text.append(f" [{where}]", style="dim")
@@ -218,6 +218,13 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
         citation += f", p.{c.citation.pages}"
     text.append(f"\n      cites     {safe(citation)}", style="cyan")
     return text
+
+
+def evidence_place(e: Evidence) -> str:
+    """Where a quote stands: its section, "stated absent" for the reviewer's statement that the record
+    lacks the fact, and its span in the letter."""
+    role = ", stated absent" if e.role == "absence" else ""
+    return e.section + role + (f" {e.span[0]}-{e.span[1]}" if e.span else "")
 
 
 _INDEX_RESULT = {
@@ -242,7 +249,7 @@ def _index_block(link: IndexLink) -> Text:
         text.append(f"\n      procedures {', '.join(link.procedures)}")
     text.append(f"\n      why       {link.basis}")
     for i, e in enumerate(link.evidence):
-        where = e.section + (f" {e.span[0]}-{e.span[1]}" if e.span else "")
+        where = evidence_place(e)
         text.append("\n      evidence  " if i == 0 else "\n                ")
         text.append(f"“{e.quote}”", style="italic")
         text.append(f" [{where}]", style="dim")

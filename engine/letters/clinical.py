@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 from engine.facts import Documented, Evidence, FactValue
 from engine.letters.context import Context, ContextRules, Modifier, context_of, load_context_rules
@@ -67,10 +68,12 @@ class _Observation:
     sentence: Sentence
     order: int
     implied: bool = False
+    # the reviewer states the record lacks it ("there is no documentation of ...")
+    stated_absent: bool = False
 
     @property
     def evidence(self) -> Evidence:
-        return _evidence(self.sentence)
+        return _evidence(self.sentence, "absence" if self.stated_absent else "record")
 
 
 @dataclass
@@ -111,10 +114,10 @@ def _settled_value(observations: list[_Observation], rules: FactRules, use_prefe
     return max(observations, key=lambda o: o.order).value
 
 
-def _evidence(sentence: Sentence) -> Evidence:
+def _evidence(sentence: Sentence, role: Literal["record", "absence"] = "record") -> Evidence:
     """The sentence as evidence; built without validation: every field comes from the sentence."""
     return Evidence.model_construct(
-        quote=sentence.text, section=sentence.section, span=[sentence.start, sentence.end]
+        quote=sentence.text, section=sentence.section, span=[sentence.start, sentence.end], role=role
     )
 
 
@@ -420,10 +423,13 @@ class ClinicalReader:
             for match in cue.finditer(sentence.text, sentence.lowered)
         ]
         for cue, match in _most_specific(_outside_titles(sentence.text, matches)):
-            value = self._value(cue, match, sentence)
+            context = self._cue_context(cue, match, sentence)
+            value = self._value(cue, match, context)
             if value is not None:
                 self._order += 1
-                yield _Observation(cue.fact, value, sentence, self._order), (match.start(), match.end())
+                absent = "absent" in context.categories
+                observation = _Observation(cue.fact, value, sentence, self._order, stated_absent=absent)
+                yield observation, (match.start(), match.end())
         for name, classes in self.cues.drugs_named:
             if name not in live or not self.namer.may_name_drugs(sentence, 1):
                 continue
@@ -431,10 +437,12 @@ class ClinicalReader:
             for start, end, generic in self.namer.drugs(sentence.text):
                 if not self.namer.is_of_classes(generic, classes):
                     continue
-                value = self._mention_value(rules, self._context(sentence, start, end))
+                context = self._context(sentence, start, end)
+                value = self._mention_value(rules, context)
                 if value is not None:
                     self._order += 1
-                    yield _Observation(name, value, sentence, self._order), (start, end)
+                    absent = "absent" in context.categories
+                    yield _Observation(name, value, sentence, self._order, stated_absent=absent), (start, end)
         for name, together in self.cues.co_mentioned:
             rules = self.cues.facts[name]
             if (
@@ -453,7 +461,12 @@ class ClinicalReader:
         """Facts that can land somewhere in this letter: case facts, and item facts some item admits."""
         return self.cues.live_facts(lambda admitted: any(t.admitted_by(admitted) for t in self.targets))
 
-    def _value(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> FactValue | None:
+    def _cue_context(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> Context:
+        if cue.near:
+            return self._near_context(cue, match, sentence)
+        return self._context(sentence, match.start(), match.end())
+
+    def _value(self, cue: Cue, match: re.Match[str], context: Context) -> FactValue | None:
         """What a term's match says of its fact, in its context: a mention is true, or false where
         negated or stated absent; an explicit term ("true"/"false" cues), a value, a number or a date
         stands as written, and is not read where negated (the negation of "full range of motion" or
@@ -461,10 +474,6 @@ class ClinicalReader:
         guideline's terms are never read, nor, for the facts that say so, indicated, planned or
         historical ones."""
         rules = self.cues.facts[cue.fact]
-        if cue.near:
-            context = self._near_context(cue, match, sentence)
-        else:
-            context = self._context(sentence, match.start(), match.end())
         if context.categories & (_UNREAD | rules.unread):
             return None
         negated = any(
