@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -56,8 +56,15 @@ class CitationTable(VocabModel):
         return kind == other or any(kind in family and other in family for family in self.families)
 
     def section(self, name: str) -> _Section | None:
-        key = phrase_key(name)
-        return next((s for s in self.sections if any(phrase_key(n) == key for n in s.names)), None)
+        return self._by_key.get(phrase_key(name))
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, ...], _Section]:
+        found: dict[tuple[str, ...], _Section] = {}
+        for section in self.sections:
+            for name in section.names:
+                found.setdefault(phrase_key(name), section)
+        return found
 
 
 @cache
