@@ -278,10 +278,10 @@ def extract(
         if as_json:
             out.json(
                 {
-                    "cases": [
-                        {"source": o.path, "error": o.error}
+                    "letters": [
+                        {"path": o.path, "error": o.error, "failure": o.failure}
                         if o.case is None
-                        else {"source": o.path, **case_json(o.case)}
+                        else {"path": o.path, "case": case_json(o.case)}
                         | (
                             {"written": str(written.files[o.path])}
                             if written and o.path in written.files

@@ -39,9 +39,21 @@ EXIT_CODES_HELP = (
 _PIPED_WIDTH = 1_000_000
 
 
+class _ResultConsole(Console):
+    """rich ends the process with exit code 1 when its output pipe closes; here a closed pipe is
+    its own ending (EXIT_OUTPUT_CLOSED), decided by `guarded`."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def _stdout_console() -> Console:
     piped = not sys.stdout.isatty()
-    return Console(soft_wrap=False, highlight=False, width=_PIPED_WIDTH if piped else None)
+    return _ResultConsole(soft_wrap=False, highlight=False, width=_PIPED_WIDTH if piped else None)
+
+
+# One write of many megabytes can end without an error when the reader goes away mid-way.
+_WRITE_CHUNK = 1 << 16
 
 
 class Output:
@@ -55,7 +67,9 @@ class Output:
         self.console.print(*renderables)
 
     def json(self, document: Any) -> None:
-        sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+        text = json.dumps(document, indent=2, default=str) + "\n"
+        for start in range(0, len(text), _WRITE_CHUNK):
+            sys.stdout.write(text[start : start + _WRITE_CHUNK])
 
 
 out = Output()

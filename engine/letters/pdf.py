@@ -65,6 +65,9 @@ def _page_text(document: pdfium.PdfDocument, index: int) -> str:
 
 def _describe_load_error(exc: pdfium.PdfiumError) -> str:
     message = str(exc)
+    if "(PDFium: Success)" in message:
+        # pdfium refuses a document without pages yet reports no error
+        return "PDF has no pages (or its page tree is damaged)"
     if "password" in message.lower():
         return "encrypted PDF: it needs a password to open"
     if "security" in message.lower():
