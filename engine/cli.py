@@ -60,6 +60,12 @@ rules_app = typer.Typer(
     help="List, show, lint and test the guideline rules; measure their coverage.",
 )
 app.add_typer(rules_app, name="rules")
+cache_app = typer.Typer(
+    no_args_is_help=True,
+    context_settings=_CONTEXT,
+    help="Where the cache of checked rules and vocabularies is, what it holds; clear it.",
+)
+app.add_typer(cache_app, name="cache")
 
 
 @app.callback()
@@ -546,6 +552,48 @@ def rules_test(
         if not report.ok:
             error_line(f"imr: {len(report.failures)} rule test failures")
             return EXIT_TESTS_FAILED
+        return EXIT_OK
+
+    run_command(body)
+
+
+@cache_app.command("info")
+def cache_info(as_json: JsonOption = False) -> None:
+    """The cache folder, its entries and their size."""
+    from engine import cache
+
+    def body() -> int:
+        found = cache.info()
+        if as_json:
+            out.json(
+                {
+                    "path": str(found.path),
+                    "entries": found.entries,
+                    "bytes": found.size,
+                    "usable": found.usable,
+                    "max_entries": cache.MAX_ENTRIES,
+                    "max_bytes": cache.MAX_BYTES,
+                }
+            )
+        else:
+            state = "" if found.usable else " (not used: not this user's, or writable by others)"
+            out.print(plain(f"{found.path}: {found.entries} entries, {found.size / 1e6:.1f} MB{state}"))
+        return EXIT_OK
+
+    run_command(body)
+
+
+@cache_app.command("clear")
+def cache_clear(as_json: JsonOption = False) -> None:
+    """Remove every cache entry (they are rebuilt as needed: the next run is only slower)."""
+    from engine import cache
+
+    def body() -> int:
+        removed = cache.clear()
+        if as_json:
+            out.json({"path": str(cache.cache_dir()), "removed": removed})
+        else:
+            out.print(plain(f"{cache.cache_dir()}: removed {removed} files"))
         return EXIT_OK
 
     run_command(body)
