@@ -98,12 +98,15 @@ def extract_entry(entry: Entry) -> CaseOutcome:
         return _failed(entry, exc)
 
 
-def _preload() -> None:
-    """What every worker needs, loaded once before the fork so the workers share it."""
-    import engine.letters.extract  # noqa: F401
+def _preload(letters: bool) -> None:
+    """What every worker needs, loaded once before the fork so the workers share it (the letter
+    reader's cues take seconds to build)."""
+    from engine.letters.cues import load_cues
 
     load_fact_vocabulary()
     load_vocabulary()
+    if letters:
+        load_cues()
 
 
 @contextmanager
@@ -138,7 +141,7 @@ def run_entries(
 ) -> Iterator[CaseOutcome]:
     """`job` over every readable entry in worker processes; the outcomes in the order of the entries."""
     readable = inputs.readable
-    _preload()
+    _preload(letters=any(not entry.is_case_file for entry in readable))
     pool = WorkerPool(job, default_workers(settings.workers, len(readable)), setup, settings.timeout)
     with _progress(len(readable), settings.progress and sys.stderr.isatty(), label) as advance:
         done = pool.run(readable, on_done=advance)
