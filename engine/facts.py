@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.cache import load_cached
 from engine.errors import InputError
-from engine.limits import figure_problem
+from engine.limits import check_items, figure_problem
 from engine.paths import GUIDELINES_DIR
 from engine.yamlio import load_yaml, validate
 
@@ -331,6 +331,9 @@ def load_case(path: Path, data: bytes | None = None) -> Case:
     from engine.vocab import load_vocabulary
 
     document = load_yaml(path, data)
+    items = document.data.get("items") if isinstance(document.data, dict) else None
+    if isinstance(items, list):
+        check_items(len(items), path, document.line_of(("items",)))
     case = validate(document, Case)
     problems = check_case(case, load_fact_vocabulary(), load_vocabulary())
     if problems:

@@ -38,6 +38,7 @@ from engine.letters.text import (
     normalize,
     read_letter_text,
 )
+from engine.limits import check_items
 
 _OUTCOMES: dict[str, Outcome] = {"upheld": "Upheld", "overturned": "Overturned"}
 _HEADER_LABELS = (
@@ -99,6 +100,7 @@ def parse_text(text: str, source: str, sha256: str, fmt: LetterFormat) -> Parsed
     header = _parse_header(lines[:first_title] if titles else _leading_header_lines(lines))
     reviewer = _parse_reviewer(lines[: titles.get("issues", len(lines))])
     drafts = _find_items(lines, titles)
+    check_items(len(drafts), source)
     summary = _parse_summary(normalized, lines, titles, drafts)
     if not titles and header.is_empty() and reviewer is None and not drafts and not _has_labels(lines):
         raise InputError(
