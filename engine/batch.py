@@ -66,10 +66,15 @@ def read_case(path: str | Path, data: bytes | None = None) -> Case:
     return extract_case(name, data)
 
 
+def located(exc: InputError, path: str | Path) -> InputError:
+    """`exc` naming `path` when it names no file (raised about a case, not while reading a file)."""
+    return exc if exc.path is not None else InputError(display_path(path), exc.message, exc.line)
+
+
 def _failed(entry: Entry, exc: Exception) -> CaseOutcome:
     name = display_path(entry.path)
     if isinstance(exc, InputError):
-        return CaseOutcome(path=name, error=exc.one_line(), failure="input")
+        return CaseOutcome(path=name, error=located(exc, entry.path).one_line(), failure="input")
     if isinstance(exc, MemoryError):
         return CaseOutcome(path=name, error=f"{name}: ran out of memory reading it", failure="internal")
     return CaseOutcome(

@@ -178,7 +178,7 @@ def explain(
     max_items: MaxItemsOption = None,
 ) -> None:
     """Every criterion of every rule that applies: status, facts, evidence quote, citation."""
-    from engine.batch import read_case
+    from engine.batch import located, read_case
     from engine.evaluate import Evaluator
     from engine.inputs import find_inputs
     from engine.report import explain as explain_case
@@ -187,6 +187,10 @@ def explain(
     def body() -> int:
         apply_limits(max_bytes, max_chars, max_items)
         pack = _pack(rules)
+        if case.is_dir():
+            raise InputError(
+                case, "a folder: explain takes one case file or letter (imr check reads folders)"
+            )
         (entry,) = find_inputs([case]).entries
         if entry.problem is not None:
             raise InputError(case, entry.problem)
@@ -195,7 +199,10 @@ def explain(
             raise InputError(
                 case, f"no item {item!r}; items are " + ", ".join(i.item_id for i in loaded.items)
             )
-        result = Evaluator(pack).evaluate(loaded, as_of.date() if as_of else None)
+        try:
+            result = Evaluator(pack).evaluate(loaded, as_of.date() if as_of else None)
+        except InputError as exc:
+            raise located(exc, entry.path) from None
         if as_json:
             out.json(explain_json(result, pack, item))
         else:

@@ -253,9 +253,21 @@ class Case(StrictModel):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"duplicate item_id(s): {', '.join(duplicates)}")
+        by_id = {item.item_id: item for item in self.items}
         for item in self.items:
-            if item.ancillary_to is not None and item.ancillary_to not in ids:
+            if item.ancillary_to is None:
+                continue
+            index = by_id.get(item.ancillary_to)
+            if index is None:
                 raise ValueError(f"item {item.item_id} is ancillary_to unknown item {item.ancillary_to}")
+            if index is item:
+                raise ValueError(f"item {item.item_id} is ancillary_to itself")
+            if index.ancillary_to is not None:
+                # an ancillary service is decided after its index procedure: that one must be decided first
+                raise ValueError(
+                    f"item {item.item_id} is ancillary_to item {index.item_id}, which is itself ancillary_to "
+                    f"item {index.ancillary_to}: an ancillary service belongs to an index procedure"
+                )
         return self
 
 

@@ -29,7 +29,7 @@ def test_a_pdf_without_pages_says_so(tmp_path: Path) -> None:
     path.write_bytes(_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]))
     with pytest.raises(InputError) as error:
         read_case(path)
-    assert str(error.value) == f"{path}: PDF has no pages (or its page tree is damaged)"
+    assert str(error.value) == f"{path}: PDF has no pages"
 
 
 @pytest.mark.parametrize(
