@@ -376,6 +376,7 @@ class CriterionResult(StrictModel):
     text: str
     citation: CitationOut
     blocks_when_not_documented: bool
+    set_aside_because: str | None
     uncertain: str | None
     facts: dict[str, Any]
     missing: list[str]
@@ -436,6 +437,7 @@ def _criterion_status(criterion: Criterion, kind: str, fired: set[str], facts: I
         text=criterion.text,
         citation=CitationOut.model_construct(**criterion.citation.as_json()),
         blocks_when_not_documented=criterion.blocks_when_not_documented,
+        set_aside_because=criterion.set_aside_because,
         uncertain=criterion.uncertain,
         facts={name: facts.values.get(name) for name in criterion.facts},
         missing=missing,

@@ -189,7 +189,7 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
         elif c.blocks_when_not_documented:
             note = " (blocks: the guideline requires it)"
         else:
-            note = " (set aside)"
+            note = f" (set aside: {c.set_aside_because})"
         text.append(note, style="dim")
     text.append(f"\n      asks      {safe(c.text)}")
     if c.uncertain:

@@ -194,6 +194,7 @@ class Criterion:
     condition: Condition
     citation: CitationRef
     blocks_when_not_documented: bool
+    set_aside_because: str | None
     uncertain: str | None
     rule_id: str
     file: str
@@ -291,6 +292,8 @@ class _CriterionSpec(StrictModel):
     when: Any
     citation: _CitationSpec
     when_not_documented: Literal["blocks", "does_not_block"] = "blocks"
+    # where the guideline itself makes the criterion optional or conditional: its words
+    set_aside_because: Annotated[str, Field(min_length=1)] | None = None
     uncertain: str | None = None
 
 
@@ -420,6 +423,23 @@ class _Loader:
 
     # rules
 
+    @staticmethod
+    def check_set_aside(doc: YamlDocument, spec: _CriterionSpec, loc: tuple[str | int, ...]) -> None:
+        """A criterion set aside on a silent record says why, in the guideline's words; only such a one."""
+        set_aside = spec.when_not_documented == "does_not_block"
+        if set_aside and spec.set_aside_because is None:
+            raise doc.error(
+                (*loc, "when_not_documented"),
+                f"criterion {spec.id} is does_not_block: add set_aside_because with the guideline's"
+                " words that make it optional or conditional",
+            )
+        if not set_aside and spec.set_aside_because is not None:
+            raise doc.error(
+                (*loc, "set_aside_because"),
+                f"criterion {spec.id} blocks when not documented: set_aside_because goes only with"
+                " when_not_documented: does_not_block",
+            )
+
     def applies_to(
         self, doc: YamlDocument, raw: dict[str, Any], loc: tuple[str | int, ...]
     ) -> tuple[Leaf, ...]:
@@ -454,6 +474,7 @@ class _Loader:
             criteria = []
             for j, c in enumerate(rule_spec.criteria):
                 cloc = (*rloc, "criteria", j)
+                self.check_set_aside(doc, c, cloc)
                 criteria.append(
                     Criterion(
                         id=c.id,
@@ -468,6 +489,7 @@ class _Loader:
                             chapter=c.citation.chapter,
                         ),
                         blocks_when_not_documented=c.when_not_documented == "blocks",
+                        set_aside_because=c.set_aside_because,
                         uncertain=c.uncertain,
                         rule_id=rule_spec.id,
                         file=rel,

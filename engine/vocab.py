@@ -318,9 +318,16 @@ class TreatmentKind(VocabModel):
     label: NonEmpty
     priority: Annotated[int, Field(ge=0)]
     visit_based: bool = False
+    # kinds of one family are one treatment to the reader of a letter: what a letter says of
+    # physical therapy is said of an occupational or aquatic therapy request too
+    family: SnakeId | None = None
     words: list[NonEmpty]
     weak_words: list[NonEmpty] = []
     subtypes: list[TreatmentSubtype] = []
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
 
     def subtype(self, subtype_id: str) -> TreatmentSubtype | None:
         return next((s for s in self.subtypes if s.id == subtype_id), None)
@@ -360,6 +367,7 @@ class BodyRegion(VocabModel):
     words: Annotated[list[NonEmpty], Field(min_length=1)]
     chapters: list[KebabId]
     odg_chapters: list[KebabId]
+    findings_from: list[SnakeId] = []
 
 
 class BodyRegionFile(VocabModel):
@@ -866,6 +874,11 @@ def _check_regions(doc: YamlDocument, catalog: Catalog) -> BodyRegionFile:
                 raise doc.error(
                     (*loc, "odg_chapters", j), f"unknown ODG chapter {chapter!r} (see {CATALOG_FILE})"
                 )
+    known = {region.id for region in region_file.regions}
+    for i, region in enumerate(region_file.regions):
+        for j, other in enumerate(region.findings_from):
+            if other not in known:
+                raise doc.error(("regions", i, "findings_from", j), f"unknown body region {other!r}")
     return region_file
 
 

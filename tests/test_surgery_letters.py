@@ -99,9 +99,11 @@ def test_an_arthroscopy_whose_procedures_are_not_named() -> None:
 
 def test_a_shoulder_arthroscopy_is_judged_as_impingement_surgery() -> None:
     case = letter_case("CM17-0006797")
-    tear = case.findings["rotator_cuff_tear"]
+    shoulder = case.items[0]
+    # findings written of the shoulder belong to the shoulder surgery
+    tear = shoulder.facts["rotator_cuff_tear"]
     assert tear is not None and tear.value == "partial_thickness"  # "almost full-thickness tear"
-    night_pain = case.findings["night_pain"]
+    night_pain = shoulder.facts.get("night_pain") or case.findings["night_pain"]
     assert night_pain is not None and night_pain.value is False
     result = item_result("CM17-0006797", "1")
     assert "ACOEM-SH-IMP" in result.rule_ids

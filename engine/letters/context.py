@@ -56,8 +56,9 @@ CATEGORIES: tuple[Category, ...] = (
 Direction = Literal["forward", "backward"]
 
 # Words, numbers (with their slashes and apostrophes: "w/o", "can't", "5/5") and the punctuation a
-# terminator may be: a hyphen splits "non-tender" into "non" and "tender".
-_WORD = re.compile(r"[a-z0-9]+(?:['’/][a-z0-9]+)*|[;:,]", re.IGNORECASE)
+# terminator may be: a hyphen splits "non-tender" into "non" and "tender"; "No." before a number
+# ("Tylenol No. 3") is a word of its own, no negation.
+_WORD = re.compile(r"no\.(?=\s*\d)|[a-z0-9]+(?:['’/][a-z0-9]+)*|[;:,]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,7 @@ class Modifier:
     span it does not reach."""
 
     category: Category
+    direction: Direction
     trigger: str
     start: int
     end: int
@@ -195,6 +197,7 @@ class ContextRules:
                 modifiers.append(
                     Modifier(
                         trigger.category,
+                        trigger.direction,
                         " ".join(trigger.phrase),
                         words[start].start,
                         words[end - 1].end,
@@ -310,13 +313,14 @@ def context_of(modifiers: Iterable[Modifier], start: int, end: int) -> Context:
     if not held:
         return AFFIRMED
     categories = {m.category for m in held}
-    if "possible" in categories and any(
-        n.category in _NEGATIONS and any(p.category == "possible" and n.holds(p.start, p.end) for p in held)
-        for n in held
-    ):
-        # "no concern for radiculopathy", "does not establish signs to suggest a tear": the
-        # possibility itself is denied
-        categories.discard("possible")
+    for hedge in ("possible", "hypothetical"):
+        if hedge in categories and any(
+            n.category in _NEGATIONS and any(h.category == hedge and n.holds(h.start, h.end) for h in held)
+            for n in held
+        ):
+            # "no concern for radiculopathy", "no indication that the patient would be at risk of GI
+            # events": the possibility itself is denied
+            categories.discard(hedge)
     return Context(frozenset(categories), held)
 
 

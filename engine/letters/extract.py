@@ -158,8 +158,9 @@ class _ItemReading:
             drug_class=drug.drug_class if drug is not None else None,
             is_drug=normalized.kind in _DRUG_KINDS or drug is not None,
             visit_based=vocab.kinds[normalized.kind].visit_based,
+            parts=frozenset((part.region, part.side) for part in normalized.body_parts),
         )
-        self.request_facts = _request_facts(normalized, text, vocab)
+        self.request_facts = request_facts(normalized, text, vocab)
 
     def requested(
         self, facts: dict[str, Documented], ancillary_to: str | None, vocab: Vocabulary
@@ -211,7 +212,7 @@ def _trimmed(span: TextSpan) -> TextSpan | None:
     return TextSpan(text=stripped, start=start, end=start + len(stripped))
 
 
-def _request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary) -> dict[str, Documented]:
+def request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary) -> dict[str, Documented]:
     """What the disputed text itself states; every fact quotes the text, with its span in the letter."""
     if text.end == text.start:
         return {}
