@@ -35,8 +35,9 @@ EXIT_CODES_HELP = (
     "130 interrupted; 141 output closed early."
 )
 
-# Without a terminal rich would wrap at 80 columns and cut case ids; piped output keeps its lines.
-_PIPED_WIDTH = 1_000_000
+# Without a terminal rich would wrap at 80 columns and cut case ids; piped output gets room for
+# whole lines (or $COLUMNS where wider), but a bound: panels and rules are drawn to the full width.
+_PIPED_WIDTH = 240
 
 
 class _ResultConsole(Console):
@@ -49,7 +50,9 @@ class _ResultConsole(Console):
 
 def _stdout_console() -> Console:
     piped = not sys.stdout.isatty()
-    return _ResultConsole(soft_wrap=False, highlight=False, width=_PIPED_WIDTH if piped else None)
+    columns = os.environ.get("COLUMNS", "")
+    width = max(int(columns), _PIPED_WIDTH) if columns.isdigit() else _PIPED_WIDTH
+    return _ResultConsole(soft_wrap=False, highlight=False, width=width if piped else None)
 
 
 # One write of many megabytes can end without an error when the reader goes away mid-way.
