@@ -4,7 +4,9 @@
 
 (a) baseline: pypdfium2 extracting the text of every page of each development PDF;
 (b) our pdf_to_text + normalize; (c) parse_text on already-extracted text (text -> ParsedLetter).
-Each rate is the best of several rounds. Budget (DESIGN.md): (b) at or near (a); (c) >= 200 letters/s.
+Each rate is the best of several rounds. Budget (DESIGN.md): (b) at or near (a). Parsing is only
+the first part of text -> case: its budget (>= 200 letters/s) is judged by bench/bench_extract.py,
+which measures the whole step.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from engine.letters.parse import parse_text
 from engine.letters.pdf import pdf_to_text
 from engine.letters.text import normalize
 from engine.paths import LETTERS_DIR
-
-LETTER_TO_CASE_BUDGET = 200.0
 
 
 def bare_pdfium_text(path: Path) -> str:
@@ -76,9 +76,7 @@ def main() -> None:
     print(f"{len(pdfs)} PDF letters, one core, best of {args.rounds} rounds")
     for name, rate in rates.items():
         print(f"{name:<40} {rate:8.1f} letters/s   {rate / base:5.2f}x baseline")
-    letter_rate = rates["(c) parse_text (text -> ParsedLetter)"]
-    verdict = "ok" if letter_rate >= LETTER_TO_CASE_BUDGET else "BELOW BUDGET"
-    print(f"letter to case budget >= {LETTER_TO_CASE_BUDGET:.0f} letters/s: {verdict}")
+    print("(c) is the parsing step alone; the text-to-case budget: bench/bench_extract.py")
 
 
 if __name__ == "__main__":

@@ -66,10 +66,15 @@ def read_case(path: str | Path, data: bytes | None = None) -> Case:
     return extract_case(name, data)
 
 
+def located(exc: InputError, path: str | Path) -> InputError:
+    """`exc` naming `path` when it names no file (raised about a case, not while reading a file)."""
+    return exc if exc.path is not None else InputError(display_path(path), exc.message, exc.line)
+
+
 def _failed(entry: Entry, exc: Exception) -> CaseOutcome:
     name = display_path(entry.path)
     if isinstance(exc, InputError):
-        return CaseOutcome(path=name, error=exc.one_line(), failure="input")
+        return CaseOutcome(path=name, error=located(exc, entry.path).one_line(), failure="input")
     if isinstance(exc, MemoryError):
         return CaseOutcome(path=name, error=f"{name}: ran out of memory reading it", failure="internal")
     return CaseOutcome(
@@ -98,12 +103,15 @@ def extract_entry(entry: Entry) -> CaseOutcome:
         return _failed(entry, exc)
 
 
-def _preload() -> None:
-    """What every worker needs, loaded once before the fork so the workers share it."""
-    import engine.letters.extract  # noqa: F401
+def _preload(letters: bool) -> None:
+    """What every worker needs, loaded once before the fork so the workers share it (the letter
+    reader's cues take seconds to build)."""
+    from engine.letters.cues import load_cues
 
     load_fact_vocabulary()
     load_vocabulary()
+    if letters:
+        load_cues()
 
 
 @contextmanager
@@ -138,7 +146,7 @@ def run_entries(
 ) -> Iterator[CaseOutcome]:
     """`job` over every readable entry in worker processes; the outcomes in the order of the entries."""
     readable = inputs.readable
-    _preload()
+    _preload(letters=any(not entry.is_case_file for entry in readable))
     pool = WorkerPool(job, default_workers(settings.workers, len(readable)), setup, settings.timeout)
     with _progress(len(readable), settings.progress and sys.stderr.isatty(), label) as advance:
         done = pool.run(readable, on_done=advance)

@@ -60,6 +60,12 @@ rules_app = typer.Typer(
     help="List, show, lint and test the guideline rules; measure their coverage.",
 )
 app.add_typer(rules_app, name="rules")
+cache_app = typer.Typer(
+    no_args_is_help=True,
+    context_settings=_CONTEXT,
+    help="Where the cache of checked rules and vocabularies is, what it holds; clear it.",
+)
+app.add_typer(cache_app, name="cache")
 
 
 @app.callback()
@@ -172,7 +178,7 @@ def explain(
     max_items: MaxItemsOption = None,
 ) -> None:
     """Every criterion of every rule that applies: status, facts, evidence quote, citation."""
-    from engine.batch import read_case
+    from engine.batch import located, read_case
     from engine.evaluate import Evaluator
     from engine.inputs import find_inputs
     from engine.report import explain as explain_case
@@ -181,6 +187,10 @@ def explain(
     def body() -> int:
         apply_limits(max_bytes, max_chars, max_items)
         pack = _pack(rules)
+        if case.is_dir():
+            raise InputError(
+                case, "a folder: explain takes one case file or letter (imr check reads folders)"
+            )
         (entry,) = find_inputs([case]).entries
         if entry.problem is not None:
             raise InputError(case, entry.problem)
@@ -189,7 +199,10 @@ def explain(
             raise InputError(
                 case, f"no item {item!r}; items are " + ", ".join(i.item_id for i in loaded.items)
             )
-        result = Evaluator(pack).evaluate(loaded, as_of.date() if as_of else None)
+        try:
+            result = Evaluator(pack).evaluate(loaded, as_of.date() if as_of else None)
+        except InputError as exc:
+            raise located(exc, entry.path) from None
         if as_json:
             out.json(explain_json(result, pack, item))
         else:
@@ -278,10 +291,10 @@ def extract(
         if as_json:
             out.json(
                 {
-                    "cases": [
-                        {"source": o.path, "error": o.error}
+                    "letters": [
+                        {"path": o.path, "error": o.error, "failure": o.failure}
                         if o.case is None
-                        else {"source": o.path, **case_json(o.case)}
+                        else {"path": o.path, "case": case_json(o.case)}
                         | (
                             {"written": str(written.files[o.path])}
                             if written and o.path in written.files
@@ -634,6 +647,48 @@ def rules_test(
         if not report.ok:
             error_line(f"imr: {len(report.failures)} rule test failures")
             return EXIT_TESTS_FAILED
+        return EXIT_OK
+
+    run_command(body)
+
+
+@cache_app.command("info")
+def cache_info(as_json: JsonOption = False) -> None:
+    """The cache folder, its entries and their size."""
+    from engine import cache
+
+    def body() -> int:
+        found = cache.info()
+        if as_json:
+            out.json(
+                {
+                    "path": str(found.path),
+                    "entries": found.entries,
+                    "bytes": found.size,
+                    "usable": found.usable,
+                    "max_entries": cache.MAX_ENTRIES,
+                    "max_bytes": cache.MAX_BYTES,
+                }
+            )
+        else:
+            state = "" if found.usable else " (not used: not this user's, or writable by others)"
+            out.print(plain(f"{found.path}: {found.entries} entries, {found.size / 1e6:.1f} MB{state}"))
+        return EXIT_OK
+
+    run_command(body)
+
+
+@cache_app.command("clear")
+def cache_clear(as_json: JsonOption = False) -> None:
+    """Remove every cache entry (they are rebuilt as needed: the next run is only slower)."""
+    from engine import cache
+
+    def body() -> int:
+        removed = cache.clear()
+        if as_json:
+            out.json({"path": str(cache.cache_dir()), "removed": removed})
+        else:
+            out.print(plain(f"{cache.cache_dir()}: removed {removed} files"))
         return EXIT_OK
 
     run_command(body)

@@ -35,13 +35,28 @@ EXIT_CODES_HELP = (
     "130 interrupted; 141 output closed early."
 )
 
-# Without a terminal rich would wrap at 80 columns and cut case ids; piped output keeps its lines.
-_PIPED_WIDTH = 1_000_000
+# Without a terminal rich would wrap at 80 columns and cut case ids; piped output gets room for
+# whole lines (or $COLUMNS where wider), but a bound: panels and rules are drawn to the full width.
+_PIPED_WIDTH = 240
+
+
+class _ResultConsole(Console):
+    """rich ends the process with exit code 1 when its output pipe closes; here a closed pipe is
+    its own ending (EXIT_OUTPUT_CLOSED), decided by `guarded`."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
 
 
 def _stdout_console() -> Console:
     piped = not sys.stdout.isatty()
-    return Console(soft_wrap=False, highlight=False, width=_PIPED_WIDTH if piped else None)
+    columns = os.environ.get("COLUMNS", "")
+    width = max(int(columns), _PIPED_WIDTH) if columns.isdigit() else _PIPED_WIDTH
+    return _ResultConsole(soft_wrap=False, highlight=False, width=width if piped else None)
+
+
+# One write of many megabytes can end without an error when the reader goes away mid-way.
+_WRITE_CHUNK = 1 << 16
 
 
 class Output:
@@ -55,7 +70,9 @@ class Output:
         self.console.print(*renderables)
 
     def json(self, document: Any) -> None:
-        sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+        text = json.dumps(document, indent=2, default=str) + "\n"
+        for start in range(0, len(text), _WRITE_CHUNK):
+            sys.stdout.write(text[start : start + _WRITE_CHUNK])
 
 
 out = Output()

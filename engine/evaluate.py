@@ -341,7 +341,8 @@ def edition_date(case: Case, vocab: Vocabulary, as_of: dt.date | None) -> tuple[
     """The date that picks the guideline editions in force, and why that date.
 
     The UR denial date, else the IMR decision date, else the start of the newest edition the letter
-    cites, else --as-of, else today.
+    cites, else --as-of. With none of them the editions cannot be chosen: "today" would make the
+    same case give different results on different days, so the case is refused (bad input).
     """
     if case.dates.ur_denial is not None:
         return case.dates.ur_denial, "UR denial date"
@@ -354,7 +355,11 @@ def edition_date(case: Case, vocab: Vocabulary, as_of: dt.date | None) -> tuple[
         return newest.effective_from, f"cited edition {newest.id}"  # type: ignore[return-value]
     if as_of is not None:
         return as_of, "--as-of"
-    return dt.date.today(), "no date in the case: today"
+    raise InputError(
+        None,
+        "no UR denial date, IMR decision date or cited guideline edition picks the guideline editions; "
+        "give the date with --as-of YYYY-MM-DD",
+    )
 
 
 # --- resolution ------------------------------------------------------------------------------

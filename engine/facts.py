@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.cache import load_cached
 from engine.errors import InputError
-from engine.limits import figure_problem
+from engine.limits import check_items, figure_problem
 from engine.paths import GUIDELINES_DIR
 from engine.yamlio import load_yaml, validate
 
@@ -264,9 +264,21 @@ class Case(StrictModel):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"duplicate item_id(s): {', '.join(duplicates)}")
+        by_id = {item.item_id: item for item in self.items}
         for item in self.items:
-            if item.ancillary_to is not None and item.ancillary_to not in ids:
+            if item.ancillary_to is None:
+                continue
+            index = by_id.get(item.ancillary_to)
+            if index is None:
                 raise ValueError(f"item {item.item_id} is ancillary_to unknown item {item.ancillary_to}")
+            if index is item:
+                raise ValueError(f"item {item.item_id} is ancillary_to itself")
+            if index.ancillary_to is not None:
+                # an ancillary service is decided after its index procedure: that one must be decided first
+                raise ValueError(
+                    f"item {item.item_id} is ancillary_to item {index.item_id}, which is itself ancillary_to "
+                    f"item {index.ancillary_to}: an ancillary service belongs to an index procedure"
+                )
         return self
 
 
@@ -342,6 +354,9 @@ def load_case(path: Path, data: bytes | None = None) -> Case:
     from engine.vocab import load_vocabulary
 
     document = load_yaml(path, data)
+    items = document.data.get("items") if isinstance(document.data, dict) else None
+    if isinstance(items, list):
+        check_items(len(items), path, document.line_of(("items",)))
     case = validate(document, Case)
     problems = check_case(case, load_fact_vocabulary(), load_vocabulary())
     if problems:

@@ -1,7 +1,10 @@
 """YAML rule tests: `tests/rules/<edition>/<topic>.yaml` mirrors `rules/<edition>/<topic>.yaml`.
 
 Each test is one requested item with plain fact values and the statuses it must get. The runner
-evaluates it through durable_rules and through the plain-Python oracle and checks both. It also
+evaluates it through durable_rules and through the plain-Python oracle and checks both. A test
+without `as_of` is evaluated on the first day since which guidelines/catalog.yaml has the editions
+in force now (after the last edition start or end it records): today's guidelines, on a date that
+does not move with the day the tests run. It also
 checks that the tests cover the rules: every rule file has a test file, every criterion is seen
 both met and not met, and every numeric threshold is tried on the boundary and past it.
 """
@@ -22,6 +25,7 @@ from engine.facts import Case, CaseDates, Documented, Evidence, RequestedItem, S
 from engine.oracle import OracleMatcher, _leaf_truth
 from engine.paths import PROJECT_ROOT, RULES_DIR
 from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, RulePack
+from engine.vocab import Vocabulary
 from engine.yamlio import YamlDocument, load_yaml, validate
 
 RULE_TESTS_DIR = PROJECT_ROOT / "tests" / "rules"
@@ -148,12 +152,31 @@ def load_rule_tests(paths: Iterable[Path] = (RULE_TESTS_DIR,)) -> list[RuleTest]
     return tests
 
 
-def run_test(test: RuleTest, evaluators: Sequence[tuple[str, Evaluator]]) -> list[Failure]:
+def current_editions_date(vocab: Vocabulary) -> dt.date:
+    """The first day on which the editions in force are those in force now, as far as the catalog says."""
+    changes = [
+        day
+        for document in vocab.catalog.documents
+        for edition in document.editions
+        for day in (
+            edition.effective_from,
+            edition.effective_to + dt.timedelta(days=1) if edition.effective_to else None,
+        )
+        if day is not None
+    ]
+    return max(changes)
+
+
+def run_test(
+    test: RuleTest, evaluators: Sequence[tuple[str, Evaluator]], default_as_of: dt.date | None = None
+) -> list[Failure]:
     """Evaluate one test through each evaluator; every difference from `expect` is a failure."""
     failures: list[Failure] = []
     where = f"{test.file}:{test.line} {test.name!r}"
+    if default_as_of is None:
+        default_as_of = current_editions_date(evaluators[0][1].vocab)
     for label, evaluator in evaluators:
-        result = evaluator.evaluate(test.case, as_of=test.as_of).items[-1]
+        result = evaluator.evaluate(test.case, as_of=test.as_of or default_as_of).items[-1]
         statuses = {c.id: c.status for c in result.criteria}
         for cid, expected in test.expect.criteria.items():
             actual = statuses.get(cid, "not applied")
@@ -239,8 +262,11 @@ def run_rule_tests(pack: RulePack, tests: Sequence[RuleTest], check_coverage: bo
     durable = Evaluator(pack)
     oracle = Evaluator(pack, matcher=OracleMatcher(pack))
     report = TestReport(tests=len(tests))
+    default_as_of = current_editions_date(durable.vocab)
     for test in tests:
-        report.failures.extend(run_test(test, [("durable_rules", durable), ("oracle", oracle)]))
+        report.failures.extend(
+            run_test(test, [("durable_rules", durable), ("oracle", oracle)], default_as_of)
+        )
     if check_coverage:
         report.failures.extend(coverage_failures(pack, tests))
     return report

@@ -10,6 +10,7 @@ the parent handles by stopping them all.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -48,6 +49,8 @@ def _serve(
     connection: multiprocessing.connection.Connection, setup: Callable[[], None] | None, job: Callable[[T], R]
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a crash is reported by the parent in one line; a Python stack dump would reach the terminal
+    faulthandler.disable()
     if setup is not None:
         setup()
     while True:

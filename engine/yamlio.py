@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,10 +180,28 @@ def validate(document: YamlDocument, model: type[M], loc_prefix: Sequence[str | 
     data: Any = document.data
     for part in loc_prefix:
         data = data[part]
+    if not loc_prefix and not isinstance(data, dict):
+        found = "nothing (an empty document)" if data is None else f"{_kind_of_value(data)}"
+        raise document.error(
+            (), f"expected a mapping of keys to values (key: value) at the top; found {found}"
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [*loc_prefix, *first["loc"]]
         field = ".".join(str(p) for p in first["loc"]) or "document"
-        raise document.error(loc, f"{field}: {first['msg']}") from None
+        message = _PYDANTIC_TYPE_NAME.sub("", first["msg"])
+        raise document.error(loc, f"{field}: {message}") from None
+
+
+# pydantic names the model class a mapping should validate into; the reader knows no such class
+_PYDANTIC_TYPE_NAME = re.compile(r" or instance of \w+")
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    return f"the value {value!r}"

@@ -211,6 +211,7 @@ def two_thousand_letters(tmp_path: Path) -> Iterator[Path]:
 
 
 @needs_letters
+@pytest.mark.timeout(900)  # some 40 s on two free cores; far longer when other work shares them
 def test_a_2000_letter_run_in_which_a_worker_is_killed_still_reports_every_letter(
     two_thousand_letters: Path,
 ) -> None:

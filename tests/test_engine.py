@@ -136,7 +136,7 @@ def test_ten_thousand_cases_in_one_process_stay_within_the_session_cap() -> None
     # Run in a child process: a durable_rules abort (SIGABRT) must fail this test, not kill pytest.
     script = textwrap.dedent(
         """
-        import random, resource
+        import datetime as dt, random, resource
         from engine.evaluate import Evaluator
         from engine.facts import Case, Documented, Evidence, RequestedItem
         from engine.rules import load_rules
@@ -157,7 +157,7 @@ def test_ten_thousand_cases_in_one_process_stay_within_the_session_cap() -> None
                 facts = {k: Documented(value=value(k), evidence=evidence) for k in names
                          if rng.random() < 0.6}
                 items.append(RequestedItem(item_id=str(i), text="t", kind=kind, generic=generic, facts=facts))
-            ev.evaluate(Case(case_id=str(n), items=items))
+            ev.evaluate(Case(case_id=str(n), items=items), dt.date(2017, 1, 1))
             if n == 1000:
                 start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         end = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

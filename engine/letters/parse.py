@@ -38,6 +38,7 @@ from engine.letters.text import (
     normalize,
     read_letter_text,
 )
+from engine.limits import check_items
 
 _OUTCOMES: dict[str, Outcome] = {"upheld": "Upheld", "overturned": "Overturned"}
 _HEADER_LABELS = (
@@ -94,11 +95,15 @@ def parse_text(text: str, source: str, sha256: str, fmt: LetterFormat) -> Parsed
     """Parse a letter's extracted text; `source` names it in errors and in the result."""
     normalized = normalize(text)
     lines = _split_lines(normalized)
+    second = _second_letter(lines)
+    if second is not None:
+        raise InputError(source, f"holds more than one letter ({second}): give each letter a file of its own")
     titles = _title_positions(lines)
     first_title = min(titles.values(), default=len(lines))
     header = _parse_header(lines[:first_title] if titles else _leading_header_lines(lines))
     reviewer = _parse_reviewer(lines[: titles.get("issues", len(lines))])
     drafts = _find_items(lines, titles)
+    check_items(len(drafts), source)
     summary = _parse_summary(normalized, lines, titles, drafts)
     if not titles and header.is_empty() and reviewer is None and not drafts and not _has_labels(lines):
         raise InputError(
@@ -156,6 +161,27 @@ def _title_positions(lines: list[_Line]) -> dict[str, int]:
         if match and match.lastgroup and match.lastgroup not in positions:
             positions[match.lastgroup] = index
     return positions
+
+
+def _second_letter(lines: list[_Line]) -> str | None:
+    """What shows that the text holds a second letter after the first, if anything does: two case
+    numbers, or a section title that comes again (each letter has each section once)."""
+    case_numbers: list[str] = []
+    titles: set[str] = set()
+    for line in lines:
+        title = SECTION_TITLE_RE.match(line.text)
+        if title is not None and title.lastgroup:
+            if title.lastgroup in titles:
+                return f"the section {' '.join(line.text.split())!r} comes a second time"
+            titles.add(title.lastgroup)
+        elif HEADER_FIELD_RE.match(line.text):
+            for field in _HEADER_VALUE_RE.finditer(line.text):
+                value = field.group("value").split()
+                if "_".join(field.group("label").lower().split()) == "case_number" and value:
+                    if case_numbers and value[0] != case_numbers[0]:
+                        return f"case numbers {case_numbers[0]} and {value[0]}"
+                    case_numbers.append(value[0])
+    return None
 
 
 def _leading_header_lines(lines: list[_Line]) -> list[_Line]:

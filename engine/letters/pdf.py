@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -35,6 +36,8 @@ def pdf_bytes_to_text(data: bytes, path: str | Path) -> str:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
+        if _declares_no_pages(data):
+            raise InputError(path, "PDF has no pages") from None
         raise InputError(path, _describe_load_error(exc)) from None
     try:
         page_count = len(document)
@@ -61,6 +64,18 @@ def _page_text(document: pdfium.PdfDocument, index: int) -> str:
             textpage.close()
     finally:
         page.close()
+
+
+# pdfium refuses a document whose page tree is empty, with whatever error the last call left (its
+# error state is not reset), so the empty tree is recognized in the file itself.
+_PAGE_TREE_COUNTS = re.compile(
+    rb"/Type\s*/Pages\b[^>]{0,200}?/Count\s+(\d{1,9})|/Count\s+(\d{1,9})[^>]{0,200}?/Type\s*/Pages\b"
+)
+
+
+def _declares_no_pages(data: bytes) -> bool:
+    counts = [int(first or second) for first, second in _PAGE_TREE_COUNTS.findall(data)]
+    return bool(counts) and not any(counts)
 
 
 def _describe_load_error(exc: pdfium.PdfiumError) -> str:

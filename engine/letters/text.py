@@ -112,7 +112,29 @@ def read_letter_text(path: str | Path, data: bytes | None = None) -> RawLetter:
     fmt: Literal["pdf", "text"] = "pdf" if looks_like_pdf(data) else "text"
     text = pdf_bytes_to_text(data, path) if fmt == "pdf" else decode_text(data, path)
     check_chars(len(text), path)
+    _check_runs(text, path, with_line=fmt == "text")
     return RawLetter(text=text, sha256=digest, format=fmt)
+
+
+# No word or number of a letter is this long (the longest drug names have about 25 letters, claim
+# and phone numbers a dozen digits); the readers' patterns try a run of letters or digits from each
+# of its characters, so a long run costs time quadratic in its length.
+_MAX_RUN = 100
+_MAX_DIGITS = 24
+_LONG_RUN_RE = re.compile(rf"(?P<digits>\d{{{_MAX_DIGITS + 1},}})|[^\W_]{{{_MAX_RUN + 1},}}")
+
+
+def _check_runs(text: str, path: str | Path, with_line: bool) -> None:
+    """Refuse a run past _MAX_RUN, naming its line in a text file (a PDF's text has no lines of its own)."""
+    run = _LONG_RUN_RE.search(text)
+    if run is not None:
+        length = run.end() - run.start()
+        message = (
+            f"a number of {length} digits: no letter's number has more than {_MAX_DIGITS}"
+            if run.group("digits")
+            else f"a run of {length} letters or digits: no letter's word is longer than {_MAX_RUN}"
+        )
+        raise InputError(path, message, text.count("\n", 0, run.start()) + 1 if with_line else None)
 
 
 def decode_text(data: bytes, path: str | Path) -> str:
@@ -179,8 +201,11 @@ _STRUCTURE_RE = re.compile(
 )
 _DIGITS_RE = re.compile(r"\d+")
 _WORD_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
-_HYPHENATED_RE = re.compile(r"([A-Za-z]+)\ufffe\n?([A-Za-z]+)")
-_TRAILING_WORD_RE = re.compile(r"([A-Za-z]+)-$")
+# Words are bounded: an unbounded run tried at every start of a long run of letters takes time
+# quadratic in its length; no word is longer than this.
+_MAX_WORD = 64
+_HYPHENATED_RE = re.compile(rf"([A-Za-z]{{1,{_MAX_WORD}}})\ufffe\n?([A-Za-z]{{1,{_MAX_WORD}}})")
+_TRAILING_WORD_RE = re.compile(rf"([A-Za-z]{{1,{_MAX_WORD}}})-$")
 _LEADING_WORD_RE = re.compile(r"^([a-z]+)")
 _MAX_HEADING_LINES = 8
 _MAX_UR_FORM_LINES = 12
@@ -460,7 +485,9 @@ def _assemble(
     lines: list[_Line], heading_start: set[int], heading_end: set[int], words: _LetterWords
 ) -> list[str]:
     paragraph_end = _paragraph_end_rule(lines)
-    out: list[str] = []
+    # each output line as its pieces, joined once at the end: growing one string by every
+    # physical line of a long paragraph would take time quadratic in its length
+    out: list[list[str]] = []
     in_heading = False
     for index, line in enumerate(lines):
         if index in heading_start:
@@ -476,12 +503,12 @@ def _assemble(
         if not starts_line and not in_heading and line.kind is not _Kind.GUIDELINE:
             starts_line = paragraph_end(lines[index - 1])
         if starts_line:
-            out.append(line.text)
+            out.append([line.text])
         else:
-            out[-1] = _join(out[-1], line.text, words)
+            _join(out[-1], line.text, words)
         if index in heading_end:
             in_heading = False
-    return out
+    return ["".join(pieces) for pieces in out]
 
 
 def _hard_end_after(lines: list[_Line], index: int, heading_end: set[int]) -> bool:
@@ -507,12 +534,16 @@ def _paragraph_end_rule(lines: list[_Line]) -> Callable[[_Line], bool]:
     return lambda line: ends_sentence(line.text) and len(line.text) < short
 
 
-def _join(left: str, right: str, words: _LetterWords) -> str:
+def _join(pieces: list[str], right: str, words: _LetterWords) -> None:
+    """Append `right` to the line of `pieces`, repairing a word hyphenated across the line end."""
+    left = pieces[-1]
     if left.endswith("-") and len(left) > 1 and left[-2].isalnum():
-        tail = _TRAILING_WORD_RE.search(left)
+        tail = _TRAILING_WORD_RE.search(left, max(0, len(left) - _MAX_WORD - 1))
         head = _LEADING_WORD_RE.match(right)
         if tail and head:
             joined = words.join(tail.group(1), head.group(1))
-            return left[: tail.start()] + joined + right[head.end() :]
-        return left + right
-    return f"{left} {right}"
+            pieces[-1] = left[: tail.start()] + joined + right[head.end() :]
+        else:
+            pieces[-1] = left + right
+        return
+    pieces.append(" " + right)
