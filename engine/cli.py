@@ -118,7 +118,7 @@ def check(
     workers: WorkersOption = 0,
 ) -> None:
     """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
-    from engine.audit import agreement
+    from engine.audit.agreement import agreement
     from engine.report import check_json, check_table, summary_line
 
     def body() -> int:
@@ -317,7 +317,7 @@ def rules_coverage(
     """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
     from rich.table import Table
 
-    from engine.audit import agreement, coverage
+    from engine.audit.agreement import agreement, coverage
 
     def body() -> int:
         pack, outcomes = _evaluate_inputs(paths, rules, as_of, workers, progress=not as_json)
