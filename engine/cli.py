@@ -235,6 +235,55 @@ def extract(
     raise typer.Exit(guarded(body))
 
 
+@app.command()
+def audit(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="IMR letters (PDF or text), case YAML files, or folders; none: report on --db."),
+    ] = None,
+    db: Annotated[
+        Path, typer.Option("--db", help="The audit database: created, or added to (never overwritten).")
+    ] = Path("imr-audit.db"),
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the report as one self-contained HTML page.")
+    ] = None,
+    workers: WorkersOption = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print every figure and list as one JSON document.")
+    ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster", help="Audit on this Dask scheduler (tcp://host:port) instead of local processes."
+        ),
+    ] = None,
+    export: Annotated[
+        tuple[str, Path] | None,
+        typer.Option(
+            "--export", metavar="parquet DIR", help="Also write every table as DIR/<table>.parquet."
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Audit many determinations into a database: figures, published figures beside them, inconsistent
+    pairs, rationales contradicted by the record; resumable (inputs already audited are skipped)."""
+    from engine.audit.command import AuditRequest, run_audit_command
+
+    request = AuditRequest(
+        paths=paths or [],
+        db=db,
+        html=html,
+        workers=workers,
+        as_json=as_json,
+        cluster=cluster,
+        export=export,
+        as_of=as_of.date() if as_of else None,
+        rules=rules,
+    )
+    raise typer.Exit(guarded(lambda: run_audit_command(request, _pack, stdout, _error_line)))
+
+
 @rules_app.command("list")
 def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
     """One line per rule: id, edition, what it applies to, number of criteria."""

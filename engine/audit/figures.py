@@ -270,8 +270,15 @@ def overview(db: sqlite3.Connection, rules_version: str) -> Overview:
     )
 
 
+def _specialty_key(name: str) -> str:
+    return " ".join(name.lower().replace("&", " and ").split())
+
+
 def _specialty_share(db: sqlite3.Connection, rules_version: str, specialties: list[str]) -> tuple[int, int]:
-    marks = ", ".join("?" * len(specialties))
+    """Items decided by a reviewer with one of these specialties, and all items."""
+    wanted = {_specialty_key(s) for s in specialties}
+    db.create_function("specialty_key", 1, _specialty_key, deterministic=True)
+    marks = ", ".join("?" * len(wanted))
     total = db.execute(
         "SELECT COUNT(*) FROM items i JOIN letters l USING (letter_id) WHERE l.rules_version = ?",
         (rules_version,),
@@ -279,8 +286,8 @@ def _specialty_share(db: sqlite3.Connection, rules_version: str, specialties: li
     part = db.execute(
         "SELECT COUNT(*) FROM items i JOIN letters l USING (letter_id) WHERE l.rules_version = ?"
         " AND EXISTS (SELECT 1 FROM reviewer_specialties s"
-        f" WHERE s.letter_id = l.letter_id AND s.specialty IN ({marks}))",
-        (rules_version, *specialties),
+        f" WHERE s.letter_id = l.letter_id AND specialty_key(s.specialty) IN ({marks}))",
+        (rules_version, *sorted(wanted)),
     ).fetchone()[0]
     return part, total
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -99,6 +100,10 @@ class LocalPool:
 
     def results(self, chunks: Iterable[list[AuditTask]]) -> Iterator[LetterRecord]:
         source = iter(chunks)
+        first = next(source, None)
+        if first is None:
+            return  # everything already audited: no worker to start
+        source = itertools.chain([first], source)
         preload()
         in_flight: dict[Future[list[LetterRecord]], list[AuditTask]] = {}
         self._pool = self._new_pool(self.workers)
@@ -221,6 +226,14 @@ def run_audit(
             seen_sources.clear()
         last_commit = time.monotonic()
 
+    def take(record: LetterRecord) -> None:
+        pending.append(record)
+        summary.audited += 1
+        if record.error is not None:
+            summary.failed += 1
+            summary.errors.append(record.error)
+        bar.advance(task)
+
     def chunks() -> Iterator[list[AuditTask]]:
         handed_out: set[str] = set()
         chunk: list[AuditTask] = []
@@ -230,13 +243,13 @@ def run_audit(
                 sha = file_sha256(path)
             except OSError as exc:
                 unreadable = hashlib.sha256(f"unreadable\0{source}".encode()).hexdigest()
-                pending.append(
-                    failed(source, unreadable, f"{path}: cannot read: {exc.strerror}", "unreadable")
-                )
+                take(failed(source, unreadable, f"{path}: cannot read: {exc.strerror}", "unreadable"))
                 continue
             if sha in already or sha in handed_out:
-                summary.skipped += sha in already
-                summary.duplicates += sha in handed_out
+                if sha in already:
+                    summary.skipped += 1
+                else:
+                    summary.duplicates += 1
                 seen_sources.append((sha, source))
                 bar.advance(task)
                 continue
@@ -254,12 +267,7 @@ def run_audit(
         with bar:
             try:
                 for record in dispatcher.results(chunks()):
-                    pending.append(record)
-                    summary.audited += 1
-                    if record.error is not None:
-                        summary.failed += 1
-                        summary.errors.append(record.error)
-                    bar.advance(task)
+                    take(record)
                     if len(pending) >= BATCH_LETTERS or time.monotonic() - last_commit >= BATCH_SECONDS:
                         flush()
                 status = "finished"
@@ -270,14 +278,8 @@ def run_audit(
                 flush()
     finally:
         summary.seconds = time.perf_counter() - started
-        store.finish_run(
-            run_id,
-            status,
-            summary.inputs,
-            summary.audited,
-            summary.skipped + summary.duplicates,
-            summary.failed,
-        )
+        skipped = summary.skipped + summary.duplicates
+        store.finish_run(run_id, status, summary.inputs, summary.audited, skipped, summary.failed)
     return summary
 
 
