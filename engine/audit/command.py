@@ -44,10 +44,32 @@ def run_audit_command(
     console: Console,
     error_line: Callable[[str], None],
 ) -> int:
+    try:
+        return _command(request, load_pack, console, error_line)
+    except KeyboardInterrupt:  # before or after the run (during it, the run keeps what is done)
+        error_line("interrupted")
+        return INTERRUPTED
+
+
+def _command(
+    request: AuditRequest,
+    load_pack: Callable[[list[Path] | None], RulePack],
+    console: Console,
+    error_line: Callable[[str], None],
+) -> int:
     if request.export is not None and request.export[0].lower() != "parquet":
         raise InputError(None, f"--export supports parquet only, not {request.export[0]!r}")
     if request.workers < 0:
         raise InputError(None, "--workers must be 0 (one per core) or more")
+    # refuse what could not be written before the run, not after it
+    if request.html is not None:
+        from engine.audit.html import check_replaceable
+
+        check_replaceable(request.html)
+    if request.export is not None:
+        from engine.audit.export import check_exportable
+
+        check_exportable(request.export[1])
     summary: RunSummary | None = None
     if request.paths:
         pack = load_pack(request.rules)

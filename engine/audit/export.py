@@ -15,16 +15,24 @@ from engine.errors import InputError
 ROWS_PER_BATCH = 50_000
 
 
-def export_parquet(db: sqlite3.Connection, folder: Path) -> list[Path]:
+def check_exportable(folder: Path) -> list[Path]:
+    """The files an export writes; refused if any exists or pyarrow is missing (checked before a run too)."""
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow  # noqa: F401
     except ImportError:
         raise InputError(None, "--export parquet needs pyarrow: pip install 'imr-engine[audit]'") from None
     targets = [folder / f"{table}.parquet" for table in TABLES]
     existing = [t for t in targets if t.exists()]
     if existing:
         raise InputError(existing[0], "exists; refusing to overwrite it (export into an empty folder)")
+    return targets
+
+
+def export_parquet(db: sqlite3.Connection, folder: Path) -> list[Path]:
+    targets = check_exportable(folder)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

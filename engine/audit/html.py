@@ -57,8 +57,8 @@ svg.chart .tick, svg.chart .value { fill: #57606a; }
 """
 
 
-def write_html(report: AuditReport, path: Path) -> None:
-    """Write the page; an existing file is replaced only if it is an earlier report of ours."""
+def check_replaceable(path: Path) -> None:
+    """Refuse a target that exists and is not an earlier report of ours (checked before a run too)."""
     if path.exists():
         try:
             head = path.read_text(encoding="utf-8", errors="replace")[:2000]
@@ -66,6 +66,11 @@ def write_html(report: AuditReport, path: Path) -> None:
             raise InputError(path, f"cannot read the existing file: {exc.strerror}") from None
         if f'content="{GENERATOR}"' not in head:
             raise InputError(path, "exists and is not an imr audit report; refusing to overwrite it")
+
+
+def write_html(report: AuditReport, path: Path) -> None:
+    """Write the page; an existing file is replaced only if it is an earlier report of ours."""
+    check_replaceable(path)
     partial = path.with_name(f".{path.name}.partial")
     try:
         partial.write_text(render_html(report), encoding="utf-8")

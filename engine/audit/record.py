@@ -131,15 +131,16 @@ class LetterRecord:
     items: tuple[ItemRow, ...] = field(default_factory=tuple)
 
 
-def preload() -> None:
-    """Load and compile the vocabularies, cues and categories once, so that forked workers inherit
-    them instead of each spending a second on them."""
-    from engine.letters.cues import load_cues
-
+def preload(letters: bool) -> None:
+    """Load and compile the vocabularies and categories once (and the cues, when letters are to be
+    read), so that forked workers inherit them instead of each spending a second on them."""
     load_fact_vocabulary()
     load_vocabulary()
-    load_cues()
     load_categories()
+    if letters:
+        from engine.letters.cues import load_cues
+
+        load_cues()
 
 
 def worker_name() -> str:

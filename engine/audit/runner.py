@@ -36,7 +36,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from engine.audit.record import AuditWorker, LetterRecord, failed, preload
+from engine.audit.record import AuditWorker, LetterRecord, failed, input_kind, preload
 from engine.audit.store import AuditStore
 from engine.batch import input_files
 from engine.rules import RulePack
@@ -104,7 +104,7 @@ class LocalPool:
         if first is None:
             return  # everything already audited: no worker to start
         source = itertools.chain([first], source)
-        preload()
+        preload(letters=any(input_kind(path) == "letter" for path, _ in first))
         in_flight: dict[Future[list[LetterRecord]], list[AuditTask]] = {}
         self._pool = self._new_pool(self.workers)
         exhausted = False

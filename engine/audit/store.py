@@ -55,6 +55,8 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
 
 
 def _check_is_audit_database(path: Path, must_exist: bool) -> None:
+    """Refuse anything but an audit database of ours or an empty file (checked through SQLite: in
+    WAL mode the header on disk may not yet carry the application id)."""
     if not path.exists():
         if must_exist:
             raise InputError(path, "no such audit database")
@@ -63,17 +65,25 @@ def _check_is_audit_database(path: Path, must_exist: bool) -> None:
         raise InputError(path, "is a folder, not an audit database")
     try:
         with path.open("rb") as stream:
-            header = stream.read(100)
+            header = stream.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise InputError(path, f"cannot read the database: {exc.strerror}") from None
     if not header:
         if must_exist:
             raise InputError(path, "the database is empty: nothing has been audited into it")
         return
-    if not header.startswith(SQLITE_HEADER):
+    if header != SQLITE_HEADER:
         raise InputError(path, "not an SQLite database; refusing to write to it (choose another --db)")
-    application_id = int.from_bytes(header[68:72], "big")
-    if application_id != APPLICATION_ID:
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            tables = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(path, f"cannot read the database: {exc}") from None
+    if application_id != APPLICATION_ID and tables:
         raise InputError(
             path,
             "an SQLite database that imr audit did not create; refusing to write to it (choose another --db)",
