@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from chromium import Chromium, chromium_binary
 from development_letters import all_letter_paths, letter_case, needs_letters
 
 from engine.audit.runner import LocalPool, run_audit
@@ -225,3 +226,41 @@ def test_a_bad_input_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["overview"]["letters_read"] == 2 and len(report["errors"]) == 2
     assert {e["kind"] for e in report["errors"]} == {"input"}
+
+
+@needs_letters
+def test_the_report_renders_in_chromium_and_shows_the_figures_and_the_pair(audited: Audited) -> None:
+    assert chromium_binary() is not None, (
+        "the HTML report test needs Debian's chromium: apt-get install chromium"
+    )
+    report = audited.report
+    with Chromium(1280, 900) as browser:
+        browser.open(audited.html)
+        shown = browser.evaluate("document.body.innerText")
+        headings = browser.evaluate("[...document.querySelectorAll('h2')].map(h => h.innerText)")
+        bars = browser.evaluate(
+            "[...document.querySelectorAll('#chart-categories rect.bar')]"
+            ".filter(r => r.getBoundingClientRect().width > 0).length"
+        )
+        groups = browser.evaluate(
+            "[...document.querySelectorAll('#inconsistent .group')].map(g => g.innerText)"
+        )
+        browser.screenshot(audited.folder / "report.png")
+    assert headings == [
+        "Overview", "Published figures", "Agreement by category", "All breakdowns", "Flagged items",
+        "Inconsistent determinations", "Rationales contradicted by the record", "Errors",
+    ]  # fmt: skip
+    overview = report["overview"]
+    assert f"{overview['letters_read']}\nletters audited" in shown
+    assert f"{overview['items']}\nitems" in shown
+    assert f"{len(report['inconsistent'])}\ninconsistent groups" in shown
+    assert "not in letters" in shown and "88.4-92%" in shown
+    categories = next(b for b in report["breakdowns"] if b["dimension"] == "category_dwc")["groups"]
+    assert bars >= len(categories) * 2  # upheld and coverage at least, for every category
+    pt_pair = [
+        g for g in groups
+        if "004_8822f2662c004dba item 1" in g.split("Overturned:")[0] and "003_562eafed43e403d6 item 2" in g
+    ]  # fmt: skip
+    assert pt_pair, "the physical-therapy pair is not on the page"
+    assert "ODG-PT-01" in pt_pair[0]  # the criteria side by side
+    assert (audited.folder / "report.png").stat().st_size > 20_000

@@ -45,7 +45,7 @@ class ClusterDispatcher:
                 None, "--cluster needs dask.distributed: pip install 'imr-engine[audit]'"
             ) from None
         try:
-            self.client = Client(address, timeout="10s", set_as_default=False)
+            self.client = Client(address, timeout="5s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise InputError(None, f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.pack_future = self.client.scatter(pack, broadcast=True, hash=False)
@@ -57,14 +57,17 @@ class ClusterDispatcher:
 
         source = iter(chunks)
         chunk_of = {}
-        running = as_completed()
+        initial = []
         for _ in range(3 * self.workers):
             chunk = next(source, None)
             if chunk is None:
                 break
             future = self.client.submit(audit_chunk, self.pack_future, self.as_of, chunk, pure=False)
             chunk_of[future.key] = chunk
-            running.add(future)
+            initial.append(future)
+        if not initial:
+            return
+        running = as_completed(initial, loop=self.client.loop)
         for future in running:
             chunk = chunk_of.pop(future.key)
             try:
