@@ -153,8 +153,7 @@ CREATE TABLE facts (
     origin TEXT NOT NULL CHECK (origin IN ('case', 'item', 'derived'))
 );
 CREATE INDEX facts_by_name ON facts (name);
-CREATE INDEX facts_by_letter ON facts (letter_id);
-CREATE INDEX facts_by_item ON facts (item_pk);
+CREATE INDEX facts_by_owner ON facts (letter_id, item_pk);
 
 CREATE TABLE evidence (
     fact_pk INTEGER NOT NULL REFERENCES facts (fact_pk),
