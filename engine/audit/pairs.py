@@ -252,6 +252,6 @@ def item_evidence(db: sqlite3.Connection, item_pk: int) -> dict[str, SideEvidenc
         found[criterion] = SideEvidence(
             status=status,
             facts=read,
-            quotes=[q for name in read for q in quotes.get(name, [])],
+            quotes=list(dict.fromkeys(q for name in read for q in quotes.get(name, []))),
         )
     return found
