@@ -1,97 +1,197 @@
-"""Runs over many inputs: find the files, read each into a case, evaluate, keep going past bad ones.
+"""Runs over many inputs: read each into a case, evaluate it, and keep every result that can be had.
 
-Large runs use one worker process per core, each with its own durable_rules ruleset built after
-the fork (durable_rules holds the GIL and keeps per-process C state).
+One bad input never costs a run. Whatever reading or evaluating one input raises becomes that
+input's one-line failure; a worker process that dies costs only the input it held, which is
+retried once in a fresh process (engine/workers.py); a path that cannot be read is a failed input
+of its own (engine/inputs.py). Every worker builds its own durable_rules rulesets after the fork
+(durable_rules holds the GIL and keeps per-process C state).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-
-from rich.progress import Progress
 
 from engine.errors import InputError
 from engine.evaluate import Evaluator
-from engine.facts import Case, load_case
+from engine.facts import Case, load_case, load_fact_vocabulary
+from engine.inputs import STDIN, Entry, Inputs, Skipped, display_path, find_inputs
 from engine.report import CaseOutcome
 from engine.rules import RulePack
-
-CASE_SUFFIXES = (".yaml", ".yml")
-LETTER_SUFFIXES = (".pdf", ".txt")
-# Below this many inputs, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 24
+from engine.vocab import load_vocabulary
+from engine.workers import DEFAULT_TIMEOUT, WorkerPool, default_workers
 
 
-def input_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """Case files and letters named on the command line, folders expanded in sorted order."""
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in (*CASE_SUFFIXES, *LETTER_SUFFIXES)
-            )
-            if not found:
-                raise InputError(path, "folder holds no case files (.yaml) or letters (.pdf, .txt)")
-            yield from found
-        elif path.is_file():
-            yield path
-        else:
-            raise InputError(path, "no such file or folder")
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run uses the machine: worker processes (0: one per core), the time bound per input,
+    and whether a progress bar is drawn (on standard error, and only on a terminal)."""
+
+    workers: int = 0
+    timeout: float = DEFAULT_TIMEOUT
+    progress: bool = True
 
 
-def read_case(path: Path) -> Case:
-    """A case file as written, or a letter read into a case."""
-    if path.suffix.lower() in CASE_SUFFIXES:
-        return load_case(path)
+@dataclass(frozen=True)
+class Run:
+    """Every input's outcome, in the order found, and what was deliberately left out."""
+
+    outcomes: list[CaseOutcome]
+    skipped: list[Skipped]
+
+
+def _looks_like_case(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith((b"case_id:", b"---", b"#")) or b"\ncase_id:" in head
+
+
+def read_case(path: str | Path, data: bytes | None = None) -> Case:
+    """A case file as written, or a letter read into a case (standard input: told by its content)."""
     from engine.letters.extract import extract_case
 
-    return extract_case(path)
+    name = display_path(path)
+    is_case = (
+        _looks_like_case(data)
+        if str(path) == STDIN and data is not None
+        else str(path).lower().endswith((".yaml", ".yml"))
+    )
+    if is_case:
+        return load_case(Path(name), data)
+    return extract_case(name, data)
 
 
-_worker: tuple[Evaluator, dt.date | None] | None = None
+def _failed(entry: Entry, exc: Exception) -> CaseOutcome:
+    name = display_path(entry.path)
+    if isinstance(exc, InputError):
+        return CaseOutcome(path=name, error=exc.one_line(), failure="input")
+    if isinstance(exc, MemoryError):
+        return CaseOutcome(path=name, error=f"{name}: ran out of memory reading it", failure="internal")
+    return CaseOutcome(
+        path=name, error=f"{name}: internal error: {type(exc).__name__}: {exc}", failure="internal"
+    )
 
 
-def _init_worker(pack: RulePack, as_of: dt.date | None) -> None:
-    global _worker
-    _worker = (Evaluator(pack), as_of)
-
-
-def _evaluate_path(path: Path) -> CaseOutcome:
-    assert _worker is not None
-    evaluator, as_of = _worker
-    return evaluate_path(evaluator, path, as_of)
-
-
-def evaluate_path(evaluator: Evaluator, path: Path, as_of: dt.date | None) -> CaseOutcome:
+def evaluate_entry(evaluator: Evaluator, entry: Entry, as_of: dt.date | None) -> CaseOutcome:
+    """One input read and evaluated; whatever it raises becomes its failure."""
     try:
-        case = read_case(path)
-    except InputError as exc:
-        return CaseOutcome(path=str(path), error=exc.one_line())
-    return CaseOutcome(path=str(path), case=case, result=evaluator.evaluate(case, as_of))
+        case = read_case(entry.path, entry.data)
+        return CaseOutcome(path=display_path(entry.path), case=case, result=evaluator.evaluate(case, as_of))
+    except Exception as exc:
+        return _failed(entry, exc)
+
+
+def extract_entry(entry: Entry) -> CaseOutcome:
+    """One letter read into a case (no evaluation); whatever it raises becomes its failure."""
+    from engine.letters.extract import extract_case
+
+    try:
+        return CaseOutcome(
+            path=display_path(entry.path), case=extract_case(display_path(entry.path), entry.data)
+        )
+    except Exception as exc:
+        return _failed(entry, exc)
+
+
+def _preload() -> None:
+    """What every worker needs, loaded once before the fork so the workers share it."""
+    import engine.letters.extract  # noqa: F401
+
+    load_fact_vocabulary()
+    load_vocabulary()
+
+
+@contextmanager
+def _progress(total: int, enabled: bool, label: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on standard error, drawn from this thread only (a refresh thread would be
+    copied, mid-lock, into every forked worker)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, auto_refresh=False, disable=not enabled) as bar:
+        task = bar.add_task(label, total=total)
+        last = 0.0
+
+        def advance() -> None:
+            nonlocal last
+            bar.advance(task)
+            now = time.monotonic()
+            if now - last > 0.1:
+                bar.refresh()
+                last = now
+
+        yield advance
+
+
+def run_entries(
+    inputs: Inputs,
+    job: Callable[[Entry], CaseOutcome],
+    settings: RunSettings,
+    setup: Callable[[], None] | None = None,
+    label: str = "reading",
+) -> Iterator[CaseOutcome]:
+    """`job` over every readable entry in worker processes; the outcomes in the order of the entries."""
+    readable = inputs.readable
+    _preload()
+    pool = WorkerPool(job, default_workers(settings.workers, len(readable)), setup, settings.timeout)
+    with _progress(len(readable), settings.progress and sys.stderr.isatty(), label) as advance:
+        done = pool.run(readable, on_done=advance)
+        for entry in inputs.entries:
+            name = display_path(entry.path)
+            if entry.problem is not None:
+                yield CaseOutcome(path=name, error=f"{name}: {entry.problem}", failure="input")
+                continue
+            finished = next(done)
+            if finished.result is None:
+                yield CaseOutcome(
+                    path=name,
+                    error=f"{name}: {finished.failure}",
+                    failure="internal",
+                    retried=finished.retried,
+                )
+            else:
+                yield dataclasses.replace(finished.result, retried=finished.retried)
+
+
+_evaluator: Evaluator | None = None
+
+
+def iter_evaluated(
+    inputs: Inputs, pack: RulePack, as_of: dt.date | None, settings: RunSettings = RunSettings()
+) -> Iterator[CaseOutcome]:
+    """Every input read and evaluated against `pack`, as each comes (for runs too large to hold)."""
+
+    def setup() -> None:
+        global _evaluator
+        _evaluator = Evaluator(pack)
+
+    def job(entry: Entry) -> CaseOutcome:
+        assert _evaluator is not None
+        return evaluate_entry(_evaluator, entry, as_of)
+
+    return run_entries(inputs, job, settings, setup, "evaluating")
 
 
 def run_paths(
-    paths: Sequence[Path], pack: RulePack, as_of: dt.date | None, workers: int = 0, progress: bool = True
-) -> list[CaseOutcome]:
-    files = list(input_files(paths))
-    workers = workers or os.cpu_count() or 1
-    with Progress(transient=True, disable=not progress) as bar:
-        task = bar.add_task("evaluating", total=len(files))
-        if workers == 1 or len(files) < PARALLEL_THRESHOLD:
-            evaluator = Evaluator(pack)
-            outcomes = []
-            for path in files:
-                outcomes.append(evaluate_path(evaluator, path, as_of))
-                bar.advance(task)
-            return outcomes
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(pack, as_of)) as pool:
-            outcomes = []
-            for outcome in pool.map(_evaluate_path, files, chunksize=8):
-                outcomes.append(outcome)
-                bar.advance(task)
-            return outcomes
+    paths: Sequence[str | Path], pack: RulePack, as_of: dt.date | None, settings: RunSettings = RunSettings()
+) -> Run:
+    """Every case file and letter under `paths` read and evaluated."""
+    inputs = find_inputs(paths)
+    return Run(outcomes=list(iter_evaluated(inputs, pack, as_of, settings)), skipped=inputs.skipped)
+
+
+def extract_paths(paths: Sequence[str | Path], settings: RunSettings = RunSettings()) -> Run:
+    """Every letter under `paths` read into a case."""
+    from engine.inputs import LETTER_SUFFIXES
+
+    inputs = find_inputs(paths, LETTER_SUFFIXES)
+    return Run(
+        outcomes=list(run_entries(inputs, extract_entry, settings, label="extracting")),
+        skipped=inputs.skipped,
+    )

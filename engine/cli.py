@@ -1,89 +1,80 @@
 """`imr`: the command line. Thin: it parses arguments and hands over to the modules that do the work.
 
-Exit codes: 0 done; 1 the engine broke an invariant (a bug); 2 bad input, told in one line that
-names the file and line.
+Exit codes (engine/cliconv.py): 0 done; 1 internal error (a bug); 2 bad input or usage, told in
+one line that names the file and line; 3 rule tests failed; 130 interrupted; 141 output closed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from engine.cliconv import (
+    EXIT_CODES_HELP,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_TESTS_FAILED,
+    AsOfOption,
+    InputsArgument,
+    JsonOption,
+    MaxBytesOption,
+    MaxCharsOption,
+    MaxItemsOption,
+    QuietOption,
+    RulesOption,
+    TimeoutOption,
+    WorkersOption,
+    apply_limits,
+    error_line,
+    note_line,
+    out,
+    plain_help_types,
+    run_command,
+    set_quiet,
+    version_callback,
+)
 from engine.errors import InputError
-from engine.evaluate import EngineError
+from engine.terminal import plain
 
 if TYPE_CHECKING:
+    from engine.batch import Run
     from engine.report import CaseOutcome
     from engine.rules import RulePack
 
+plain_help_types()
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
-    help="Re-evaluate California workers' compensation IMR determinations against the guidelines they cite.",
+    context_settings=_CONTEXT,
+    help="Re-evaluate California workers' compensation IMR determinations against the guidelines they cite. "
+    + EXIT_CODES_HELP,
 )
 rules_app = typer.Typer(
-    no_args_is_help=True, help="List, show, lint and test the guideline rules; measure their coverage."
+    no_args_is_help=True,
+    context_settings=_CONTEXT,
+    help="List, show, lint and test the guideline rules; measure their coverage.",
 )
 app.add_typer(rules_app, name="rules")
 
-stdout = Console(soft_wrap=False)
 
-T = TypeVar("T")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
-AsOfOption = Annotated[
-    dt.datetime | None,
-    typer.Option(
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="Date that picks the guideline editions when a case has no UR, decision or cited date.",
-    ),
-]
-InputsArgument = Annotated[
-    list[Path], typer.Argument(help="Case YAML files, IMR letters (PDF or text), or folders.")
-]
-WorkersOption = Annotated[int, typer.Option(help="Worker processes (0: one per core).")]
-RulesOption = Annotated[
-    list[Path] | None,
-    typer.Option("--rules", help="Rule files or folders to use instead of the bundled rules/."),
-]
-
-
-def _error_line(message: str) -> None:
-    # plain write: a rich console would wrap a long path onto several lines
-    sys.stderr.write(" ".join(message.split()) + "\n")
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    _error_line(message)
-    raise typer.Exit(code)
-
-
-def guarded(action: Callable[[], T]) -> T:
-    """Run a command body; bad input and engine errors end in one line, never a traceback."""
-    try:
-        return action()
-    except InputError as exc:
-        _fail(f"error: {exc.one_line()}", 2)
-    except EngineError as exc:
-        _fail(f"internal error: {exc}", 1)
-    except Exception as exc:
-        # a bug, not bad input: one line for the user; IMR_DEBUG=1 shows the traceback
-        if os.environ.get("IMR_DEBUG"):
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (set IMR_DEBUG=1 for the traceback)", 1)
-
-
-def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Re-evaluate California workers' compensation IMR determinations against the guidelines they cite."""
 
 
 def _pack(rules: list[Path] | None) -> RulePack:
@@ -93,20 +84,40 @@ def _pack(rules: list[Path] | None) -> RulePack:
 
 
 def _evaluate_inputs(
-    paths: list[Path], rules: list[Path] | None, as_of: dt.datetime | None, workers: int, progress: bool
-) -> tuple[RulePack, list[CaseOutcome]]:
-    from engine.batch import run_paths
+    paths: list[Path],
+    rules: list[Path] | None,
+    as_of: dt.datetime | None,
+    workers: int,
+    timeout: float,
+    progress: bool,
+) -> tuple[RulePack, Run]:
+    from engine.batch import RunSettings, run_paths
 
     pack = _pack(rules)
-    return pack, run_paths(paths, pack, as_of.date() if as_of else None, workers, progress=progress)
+    settings = RunSettings(workers=workers, timeout=timeout, progress=progress)
+    return pack, run_paths(paths, pack, as_of.date() if as_of else None, settings)
 
 
-def _report_unreadable(outcomes: list[CaseOutcome]) -> int:
-    """One line per input that could not be read; exit code 2 if there was any."""
-    for outcome in outcomes:
+def _report_failures(run: Run) -> int:
+    """One line per input that could not be had and per entry left out; the run's exit code."""
+    for skipped in run.skipped:
+        note_line(f"skipped: {skipped.path}: {skipped.reason}")
+    for outcome in run.outcomes:
         if outcome.error:
-            _error_line(f"error: {outcome.error}")
-    return 2 if any(o.error for o in outcomes) else 0
+            error_line(f"error: {outcome.error}")
+        elif outcome.retried:
+            note_line(f"note: {outcome.path}: {outcome.retried}; read again in a fresh process")
+    return _exit_code(run.outcomes)
+
+
+def _exit_code(outcomes: list[CaseOutcome]) -> int:
+    if any(o.failure == "internal" for o in outcomes):
+        return EXIT_INTERNAL
+    return EXIT_INPUT if any(o.error for o in outcomes) else EXIT_OK
+
+
+def _skipped_json(run: Run) -> list[dict[str, str]]:
+    return [{"path": s.path, "reason": s.reason} for s in run.skipped]
 
 
 @app.command()
@@ -116,82 +127,123 @@ def check(
     as_json: JsonOption = False,
     rules: RulesOption = None,
     workers: WorkersOption = 0,
+    timeout: TimeoutOption = 120.0,
+    quiet: QuietOption = False,
+    max_bytes: MaxBytesOption = None,
+    max_chars: MaxCharsOption = None,
+    max_items: MaxItemsOption = None,
 ) -> None:
     """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
     from engine.audit.agreement import agreement
     from engine.report import check_json, check_table, summary_line
 
     def body() -> int:
-        pack, outcomes = _evaluate_inputs(paths, rules, as_of, workers, progress=not as_json)
-        stats = agreement(outcomes)
+        set_quiet(quiet)
+        apply_limits(max_bytes, max_chars, max_items)
+        pack, run = _evaluate_inputs(paths, rules, as_of, workers, timeout, progress=not quiet)
+        stats = agreement(run.outcomes)
         if as_json:
-            _print_json({**check_json(pack, outcomes), "summary": stats.as_json()})
+            out.json(
+                {**check_json(pack, run.outcomes), "summary": stats.as_json(), "skipped": _skipped_json(run)}
+            )
         else:
-            stdout.print(check_table(outcomes))
-            stdout.print(summary_line(outcomes) + f"  (rules {pack.version})")
+            out.print(check_table(run.outcomes))
+            out.print(plain(summary_line(run.outcomes) + f"  (rules {pack.version})"))
             if stats.items:
-                stdout.print(stats.line())
-        return _report_unreadable(outcomes)
+                out.print(plain(stats.line()))
+        return _report_failures(run)
 
-    raise typer.Exit(guarded(body))
+    run_command(body)
 
 
 @app.command()
 def explain(
-    case: Annotated[Path, typer.Argument(help="One case YAML file or IMR letter.")],
-    item: Annotated[str | None, typer.Argument(help="Item number (default: every item).")] = None,
+    case: Annotated[
+        Path, typer.Argument(metavar="CASE", help="One case YAML file or IMR letter; - reads standard input.")
+    ],
+    item: Annotated[
+        str | None, typer.Argument(metavar="ITEM", help="Item number (default: every item).")
+    ] = None,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     rules: RulesOption = None,
+    max_bytes: MaxBytesOption = None,
+    max_chars: MaxCharsOption = None,
+    max_items: MaxItemsOption = None,
 ) -> None:
     """Every criterion of every rule that applies: status, facts, evidence quote, citation."""
     from engine.batch import read_case
     from engine.evaluate import Evaluator
+    from engine.inputs import find_inputs
     from engine.report import explain as explain_case
     from engine.report import explain_json
 
-    def body() -> None:
+    def body() -> int:
+        apply_limits(max_bytes, max_chars, max_items)
         pack = _pack(rules)
-        loaded = read_case(case)
+        (entry,) = find_inputs([case]).entries
+        if entry.problem is not None:
+            raise InputError(case, entry.problem)
+        loaded = read_case(entry.path, entry.data)
         if item is not None and item not in {i.item_id for i in loaded.items}:
             raise InputError(
                 case, f"no item {item!r}; items are " + ", ".join(i.item_id for i in loaded.items)
             )
         result = Evaluator(pack).evaluate(loaded, as_of.date() if as_of else None)
         if as_json:
-            _print_json(explain_json(result, pack, item))
+            out.json(explain_json(result, pack, item))
         else:
             for renderable in explain_case(result, pack, item):
-                stdout.print(renderable)
+                out.print(renderable)
+        return EXIT_OK
 
-    guarded(body)
+    run_command(body)
 
 
 @app.command()
 def extract(
     letters: Annotated[
-        list[Path] | None, typer.Argument(help="IMR letters (PDF or text) or folders of them.")
+        list[Path] | None,
+        typer.Argument(
+            metavar="LETTER",
+            help="IMR letters (PDF or text) or folders of them; - reads standard input.",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Folder to write one case YAML per letter into.")
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="FOLDER", help="Folder to write one case YAML per letter into."
+        ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite case files that already exist.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace case files that existed before this run.")
+    ] = False,
     compare: Annotated[
         list[Path] | None,
-        typer.Option("--compare", help="Hand-transcribed cases to score extraction against (per-fact P/R)."),
+        typer.Option(
+            "--compare",
+            metavar="PATH",
+            help="Hand-transcribed cases to score extraction against (per-fact precision and recall).",
+        ),
     ] = None,
     as_json: JsonOption = False,
+    workers: WorkersOption = 0,
+    timeout: TimeoutOption = 120.0,
+    quiet: QuietOption = False,
+    max_bytes: MaxBytesOption = None,
+    max_chars: MaxCharsOption = None,
+    max_items: MaxItemsOption = None,
 ) -> None:
     """Read letters into cases, with the evidence of every fact; or score extraction with --compare."""
-    from engine.batch import input_files
-    from engine.letters.caseio import case_filename, case_yaml, compare_transcribed, write_case
-    from engine.letters.extract import extract_case
+    from engine.batch import RunSettings, extract_paths
+    from engine.letters.caseio import case_json, case_yaml, compare_transcribed, write_cases
 
-    def scores() -> None:
+    def scores() -> int:
         _, summary = compare_transcribed(compare or [])
         if as_json:
-            _print_json(summary.model_dump())
-            return
+            out.json(summary.model_dump())
+            return EXIT_OK
         from rich.table import Table
 
         table = Table(title=f"extraction against {summary.cases} hand-transcribed cases")
@@ -199,40 +251,62 @@ def extract(
             table.add_column(column)
         for name, tp, fp, fn, precision, recall in summary.rows():
             table.add_row(
-                name,
+                plain(name),
                 str(tp),
                 str(fp),
                 str(fn),
                 "n/a" if precision is None else f"{precision:.2f}",
                 "n/a" if recall is None else f"{recall:.2f}",
             )
-        stdout.print(table)
-        stdout.print(
+        out.print(table)
+        out.print(
             f"items: {summary.items_extracted} extracted, {summary.items_transcribed} transcribed, "
             f"{summary.items_text_agree} with the same text"
         )
+        return EXIT_OK
 
     def body() -> int:
+        set_quiet(quiet)
+        apply_limits(max_bytes, max_chars, max_items)
         if compare:
-            scores()
-            return 0
+            return scores()
         if not letters:
             raise InputError(None, "name letters to extract, or --compare CASES")
-        failed = False
-        for path in input_files(letters):
-            try:
-                case = extract_case(path)
-                if output is None:
-                    sys.stdout.write(f"# {path}\n{case_yaml(case)}---\n")
-                else:
-                    written = write_case(case, output / case_filename(case), overwrite=force)
-                    stdout.print(f"{path} -> {written}", markup=False, highlight=False)
-            except InputError as exc:
-                _error_line(f"error: {exc.one_line()}")
-                failed = True
-        return 2 if failed else 0
+        run = extract_paths(letters, RunSettings(workers=workers, timeout=timeout, progress=not quiet))
+        cases = [(o.path, o.case) for o in run.outcomes if o.case is not None]
+        written = write_cases(cases, output, overwrite=force) if output is not None else None
+        if as_json:
+            out.json(
+                {
+                    "cases": [
+                        {"source": o.path, "error": o.error}
+                        if o.case is None
+                        else {"source": o.path, **case_json(o.case)}
+                        | (
+                            {"written": str(written.files[o.path])}
+                            if written and o.path in written.files
+                            else {}
+                        )
+                        for o in run.outcomes
+                    ],
+                    "skipped": _skipped_json(run),
+                }
+            )
+        elif written is None:
+            for source, case in cases:
+                out.console.file.write(f"# {source}\n{case_yaml(case)}---\n")
+        else:
+            for source, path in written.files.items():
+                out.print(plain(f"{source} -> {path}"))
+        if written is not None:
+            for note in written.notes:
+                note_line(f"note: {note}")
+            for problem in written.problems:
+                error_line(f"error: {problem}")
+        code = _report_failures(run)
+        return code or (EXIT_INPUT if written is not None and written.problems else EXIT_OK)
 
-    raise typer.Exit(guarded(body))
+    run_command(body)
 
 
 @app.command()
@@ -289,10 +363,10 @@ def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
     """One line per rule: id, edition, what it applies to, number of criteria."""
     from rich.table import Table
 
-    def body() -> None:
+    def body() -> int:
         pack = _pack(rules)
         if as_json:
-            _print_json(
+            out.json(
                 {
                     "rules_version": pack.content_hash,
                     "rules": [
@@ -308,51 +382,91 @@ def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
                     ],
                 }
             )
-            return
+            return EXIT_OK
         table = Table(title=f"{len(pack.rules)} rules, {len(pack.criteria)} criteria (rules {pack.version})")
         for column in ("rule", "edition", "applies to", "criteria", "title"):
             table.add_column(column)
+        table.columns[0].no_wrap = True
         for r in pack.rules:
             table.add_row(
-                r.id,
-                r.edition,
-                " and ".join(leaf.describe() for leaf in r.applies_to),
+                plain(r.id),
+                plain(r.edition),
+                plain(" and ".join(leaf.describe() for leaf in r.applies_to)),
                 str(len(r.criteria)),
-                r.title,
+                plain(r.title),
             )
-        stdout.print(table)
+        out.print(table)
+        return EXIT_OK
 
-    guarded(body)
+    run_command(body)
 
 
 @rules_app.command("show")
 def rules_show(
-    rule_id: Annotated[str, typer.Argument(help="A rule or criterion id.")], rules: RulesOption = None
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule or criterion id.")],
+    rules: RulesOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """A rule with its criteria: text, condition, citation, what "not documented" means."""
+    from rich.text import Text
 
-    def body() -> None:
+    def body() -> int:
         pack = _pack(rules)
         rule = pack.by_id.get(rule_id) or (
             pack.by_id[pack.criteria[rule_id].rule_id] if rule_id in pack.criteria else None
         )
         if rule is None:
             raise InputError(None, f"no rule or criterion {rule_id!r}")
-        stdout.print(f"[bold]{rule.id}[/bold]: {rule.title}  ({rule.file}:{rule.line})")
-        stdout.print(
-            f"edition {rule.edition}, in force {rule.effective_from} to {rule.effective_to or 'now'}"
+        if as_json:
+            out.json(
+                {
+                    "rules_version": pack.content_hash,
+                    "id": rule.id,
+                    "title": rule.title,
+                    "file": rule.file,
+                    "line": rule.line,
+                    "edition": rule.edition,
+                    "effective_from": rule.effective_from,
+                    "effective_to": rule.effective_to,
+                    "applies_to": [leaf.describe() for leaf in rule.applies_to],
+                    "combine": rule.combine,
+                    "at_least": rule.at_least,
+                    "criteria": [
+                        {
+                            "id": c.id,
+                            "text": c.text,
+                            "when": c.condition.describe(),
+                            "citation": c.citation.as_json(),
+                            "when_not_documented": "blocks"
+                            if c.blocks_when_not_documented
+                            else "does_not_block",
+                            "uncertain": c.uncertain,
+                        }
+                        for c in rule.criteria
+                    ],
+                }
+            )
+            return EXIT_OK
+        out.print(
+            Text.assemble(plain(rule.id, "bold"), ": ", plain(f"{rule.title}  ({rule.file}:{rule.line})"))
         )
-        stdout.print("applies to: " + " and ".join(leaf.describe() for leaf in rule.applies_to))
-        stdout.print(f"combine: {rule.combine}" + (f" {rule.at_least}" if rule.at_least else ""))
+        out.print(
+            plain(f"edition {rule.edition}, in force {rule.effective_from} to {rule.effective_to or 'now'}")
+        )
+        out.print(plain("applies to: " + " and ".join(leaf.describe() for leaf in rule.applies_to)))
+        out.print(plain(f"combine: {rule.combine}" + (f" {rule.at_least}" if rule.at_least else "")))
         for c in rule.criteria:
-            stdout.print(f"\n  [bold]{c.id}[/bold] {c.text}")
-            stdout.print(f"    when: {c.condition.describe()}", markup=False)
-            stdout.print(f"    citation: {c.citation.describe()}", markup=False)
-            stdout.print(f"    not documented: {'blocks' if c.blocks_when_not_documented else 'set aside'}")
+            out.print(Text.assemble("\n  ", plain(c.id, "bold"), " ", plain(c.text)))
+            out.print(plain(f"    when: {c.condition.describe()}"))
+            out.print(plain(f"    citation: {c.citation.describe()}"))
+            out.print(
+                plain(f"    not documented: {'blocks' if c.blocks_when_not_documented else 'set aside'}")
+            )
             if c.uncertain:
-                stdout.print(f"    [magenta]uncertain: {c.uncertain}[/magenta]")
+                out.print(plain(f"    uncertain: {c.uncertain}", "magenta"))
+        return EXIT_OK
 
-    guarded(body)
+    run_command(body)
 
 
 @rules_app.command("coverage")
@@ -362,6 +476,11 @@ def rules_coverage(
     as_json: JsonOption = False,
     rules: RulesOption = None,
     workers: WorkersOption = 0,
+    timeout: TimeoutOption = 120.0,
+    quiet: QuietOption = False,
+    max_bytes: MaxBytesOption = None,
+    max_chars: MaxCharsOption = None,
+    max_items: MaxItemsOption = None,
 ) -> None:
     """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
     from rich.table import Table
@@ -369,11 +488,13 @@ def rules_coverage(
     from engine.audit.agreement import agreement, coverage
 
     def body() -> int:
-        pack, outcomes = _evaluate_inputs(paths, rules, as_of, workers, progress=not as_json)
-        found = coverage(outcomes)
-        stats = agreement(outcomes)
+        set_quiet(quiet)
+        apply_limits(max_bytes, max_chars, max_items)
+        pack, run = _evaluate_inputs(paths, rules, as_of, workers, timeout, progress=not quiet)
+        found = coverage(run.outcomes)
+        stats = agreement(run.outcomes)
         if as_json:
-            _print_json(
+            out.json(
                 {
                     "rules_version": pack.content_hash,
                     "items": found.items,
@@ -384,7 +505,12 @@ def rules_coverage(
                         for u in found.uncovered
                     ],
                     "agreement": stats.as_json(),
-                    "errors": [{"source": o.path, "error": o.error} for o in outcomes if o.error],
+                    "errors": [
+                        {"source": o.path, "error": o.error, "failure": o.failure}
+                        for o in run.outcomes
+                        if o.error
+                    ],
+                    "skipped": _skipped_json(run),
                 }
             )
         else:
@@ -392,57 +518,86 @@ def rules_coverage(
             for column in ("kind", "items", "covered", "share"):
                 table.add_column(column)
             for k in found.by_kind:
-                table.add_row(k.kind, str(k.items), str(k.covered), f"{k.covered / k.items:.0%}")
-            stdout.print(table)
+                table.add_row(plain(k.kind), str(k.items), str(k.covered), f"{k.covered / k.items:.0%}")
+            out.print(table)
             for case_id, item_id, kind, text in found.uncovered:
-                stdout.print(
-                    f"not covered: {case_id} item {item_id} [{kind}] {text}", markup=False, highlight=False
-                )
+                out.print(plain(f"not covered: {case_id} item {item_id} [{kind}] {text}"))
             if stats.items:
-                stdout.print(stats.line())
-        return _report_unreadable(outcomes)
+                out.print(plain(stats.line()))
+        return _report_failures(run)
 
-    raise typer.Exit(guarded(body))
+    run_command(body)
 
 
 @rules_app.command("lint")
-def rules_lint(rules: RulesOption = None) -> None:
+def rules_lint(rules: RulesOption = None, as_json: JsonOption = False) -> None:
     """Load every rule file strictly and compile it into durable_rules; report the first problem."""
     from engine.evaluate import durable_matcher
     from engine.vocab import load_vocabulary
 
-    def body() -> None:
+    def body() -> int:
         pack = _pack(rules)
         matcher = durable_matcher(pack, load_vocabulary())
         matcher.create_all()
         matcher.close()
-        stdout.print(f"ok: {len(pack.files)} files, {len(pack.rules)} rules, {len(pack.criteria)} criteria")
+        if as_json:
+            out.json(
+                {
+                    "ok": True,
+                    "rules_version": pack.content_hash,
+                    "files": len(pack.files),
+                    "rules": len(pack.rules),
+                    "criteria": len(pack.criteria),
+                }
+            )
+        else:
+            out.print(f"ok: {len(pack.files)} files, {len(pack.rules)} rules, {len(pack.criteria)} criteria")
+        return EXIT_OK
 
-    guarded(body)
+    run_command(body)
 
 
 @rules_app.command("test")
 def rules_test(
     tests: Annotated[
-        list[Path] | None, typer.Argument(help="Rule test files or folders (default tests/rules).")
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH", help="Rule test files or folders (default tests/rules).", show_default=False
+        ),
     ] = None,
     rules: RulesOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Run the YAML rule tests through durable_rules and the oracle, and check they cover every threshold."""
+    """Run the YAML rule tests through durable_rules and the oracle, and check they cover every threshold.
+
+    Exit code 3 when any test fails (2 is bad input, 1 an engine failure).
+    """
     from engine.ruletests import load_rule_tests, run_rule_tests
 
     def body() -> int:
         pack = _pack(rules)
         loaded = load_rule_tests(tests) if tests else load_rule_tests()
         report = run_rule_tests(pack, loaded, check_coverage=not tests)
-        for failure in report.failures:
-            stdout.print(f"FAIL {failure}", markup=False, highlight=False)
-        stdout.print(
-            f"{report.tests - len({f.where for f in report.failures})} passed, {len(report.failures)} failed"
-        )
-        return 0 if report.ok else 1
+        passed = report.tests - len({f.where for f in report.failures})
+        if as_json:
+            out.json(
+                {
+                    "rules_version": pack.content_hash,
+                    "tests": report.tests,
+                    "passed": passed,
+                    "failures": [{"where": f.where, "message": f.message} for f in report.failures],
+                }
+            )
+        else:
+            for failure in report.failures:
+                out.print(plain(f"FAIL {failure}"))
+            out.print(f"{passed} passed, {len(report.failures)} failed")
+        if not report.ok:
+            error_line(f"imr: {len(report.failures)} rule test failures")
+            return EXIT_TESTS_FAILED
+        return EXIT_OK
 
-    raise typer.Exit(guarded(body))
+    run_command(body)
 
 
 def main() -> None:

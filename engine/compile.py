@@ -14,12 +14,25 @@ met nor not_met fired, because a fact the condition needs is absent.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, Rule, RulePack, negate
+from engine.rules import (
+    MAX_ALPHA_CHILDREN,
+    AllOf,
+    AnyOf,
+    Condition,
+    FirstDocumented,
+    Leaf,
+    Never,
+    Rule,
+    RulePack,
+    negate,
+)
 
 _OPERATORS = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
@@ -100,29 +113,58 @@ def outcome_name(criterion_id: str, outcome: str, kind: str) -> str:
     return f"crit:{criterion_id}:{outcome}@{kind}"
 
 
-# durable_rules' create_ruleset spins forever, holding the GIL, once one alpha node has more than
-# 512 distinct child tests (NEXT_BUCKET_LENGTH); stay well below.
-MAX_ALPHA_CHILDREN = 400
+# A rule whose `$or` branches multiply past this many paths is refused whatever its width.
+MAX_PATHS_PER_RULE = 20_000
 
 
-def widest_alpha_node(ruleset: dict[str, Any]) -> tuple[int, tuple[str, ...]]:
-    """The most distinct tests that follow one shared prefix of tests, and that prefix.
+def _paths(expression: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The sequences of tests durable_rules matches an expression by: each `$or` branch is a
+    path of its own (it fires once per satisfied branch), `$and` parts follow one another."""
+    if len(expression) == 1 and "$and" in expression:
+        paths: list[tuple[str, ...]] = [()]
+        for part in expression["$and"]:
+            paths = [head + tail for head in paths for tail in _paths(part)]
+            if len(paths) > MAX_PATHS_PER_RULE:
+                raise OverflowError(len(paths))
+        return paths
+    if len(expression) == 1 and "$or" in expression:
+        branches = [path for part in expression["$or"] for path in _paths(part)]
+        if len(branches) > MAX_PATHS_PER_RULE:
+            raise OverflowError(len(branches))
+        return branches
+    return [(json.dumps(expression, sort_keys=True),)]
 
-    Rules share alpha nodes for equal leading tests (kind, then drug class or subtype, ...), so
-    the children of a node are the distinct tests that come next after its prefix.
-    """
+
+@dataclass(frozen=True)
+class AlphaWidth:
+    """The widest alpha node of a ruleset: its distinct child tests, the tests before it, and the
+    rule (by compiled name) that took it past MAX_ALPHA_CHILDREN, if one did."""
+
+    width: int
+    prefix: tuple[str, ...]
+    culprit: str | None
+
+
+def widest_alpha_node(ruleset: dict[str, Any]) -> AlphaWidth:
+    """Rules share alpha nodes for equal leading tests (kind, then drug class or subtype, ...), so
+    the children of a node are the distinct tests that come next after its prefix, over every
+    path of every rule."""
     children: dict[tuple[str, ...], set[str]] = {}
-    for rule in ruleset.values():
+    culprit: str | None = None
+    for name, rule in ruleset.items():
         (pattern,) = rule["all"]
-        expression = pattern["m"]
-        tests = expression.get("$and", [expression])
-        path: tuple[str, ...] = ()
-        for test in tests:
-            key = json.dumps(test, sort_keys=True)
-            children.setdefault(path, set()).add(key)
-            path = (*path, key)
+        try:
+            paths = _paths(pattern["m"])
+        except OverflowError as too_many:
+            return AlphaWidth(int(str(too_many)), (), name)
+        for path in paths:
+            for depth, test in enumerate(path):
+                following = children.setdefault(path[:depth], set())
+                following.add(test)
+                if culprit is None and len(following) > MAX_ALPHA_CHILDREN:
+                    culprit = name
     prefix, tests = max(children.items(), key=lambda entry: len(entry[1]))
-    return len(tests), prefix
+    return AlphaWidth(len(tests), prefix, culprit)
 
 
 @dataclass(frozen=True)
@@ -141,7 +183,25 @@ class CompiledPack:
         return f"{self.name}@{kind}"
 
     def as_json(self, kind: str) -> str:
-        return json.dumps(self.rulesets[kind], sort_keys=True)
+        text = json.dumps(_fixed_notation(self.rulesets[kind]), sort_keys=True)
+        return _FIXED.sub(lambda m: m.group(1), text) if "fixed:" in text else text
+
+
+# durable_rules' C parser crashes on exponent notation (1e-05), which is how json writes small and
+# large floats: such a number goes out as a marked string, then unquoted in fixed notation.
+_FIXED_MARK = "\u0000fixed:"  # a NUL first: no rule text starts so
+_FIXED = re.compile(r'"\\u0000fixed:(-?[0-9.]+)"')
+
+
+def _fixed_notation(value: Any) -> Any:
+    if isinstance(value, float) and "e" in repr(value):
+        written = format(decimal.Decimal(repr(value)), "f")
+        return _FIXED_MARK + (written.rstrip("0").rstrip(".") if "." in written else written)
+    if isinstance(value, dict):
+        return {key: _fixed_notation(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_fixed_notation(item) for item in value]
+    return value
 
 
 def compile_pack(pack: RulePack, kinds: Iterable[str]) -> CompiledPack:

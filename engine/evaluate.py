@@ -196,12 +196,15 @@ class DurableMatcher:
 
     def _create(self, kind: str) -> int:
         ruleset = self.compiled.rulesets[kind]
-        width, prefix = widest_alpha_node(ruleset)
-        if width > MAX_ALPHA_CHILDREN:
+        widest = widest_alpha_node(ruleset)
+        if widest.width > MAX_ALPHA_CHILDREN:
+            rule = self._rule_named(widest.culprit)
             raise InputError(
-                self.pack.files[0] if self.pack.files else None,
-                f"{width} different tests follow {' then '.join(prefix)}; durable_rules hangs past 512 "
-                f"(limit {MAX_ALPHA_CHILDREN}): anchor the rules on a narrower applies_to (class, subtype)",
+                rule.file if rule else None,
+                f"rule {rule.id if rule else '?'}: with it, {widest.width} different tests share one node "
+                f"of the {kind} rules; durable_rules hangs past 512 (limit {MAX_ALPHA_CHILDREN}): use fewer "
+                "alternatives, or anchor the rules on a narrower applies_to (class, subtype)",
+                rule.line if rule else None,
             )
         try:
             return durable_rules_engine.create_ruleset(
@@ -209,6 +212,16 @@ class DurableMatcher:
             )
         except Exception as exc:  # durable_rules raises bare Exception with an error code
             raise self._refused_rule(kind, exc) from None
+
+    def _rule_named(self, compiled_name: str | None) -> Rule | None:
+        """The rule a compiled rule name (applies:RULE@kind, crit:CRITERION:outcome@kind) comes from."""
+        if compiled_name is None:
+            return None
+        head, _, rest = compiled_name.partition(":")
+        ident = rest.rsplit("@", 1)[0].rsplit(":", 1)[0] if head == "crit" else rest.rsplit("@", 1)[0]
+        if head == "crit" and ident in self.pack.criteria:
+            ident = self.pack.criteria[ident].rule_id
+        return self.pack.by_id.get(ident)
 
     def _refused_rule(self, kind: str, exc: Exception) -> Exception:
         """The first rule of the kind that durable_rules refuses on its own, as located bad input."""

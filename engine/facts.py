@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.cache import load_cached
 from engine.errors import InputError
+from engine.limits import figure_problem
 from engine.paths import GUIDELINES_DIR
 from engine.yamlio import load_yaml, validate
 
@@ -96,6 +97,10 @@ class FactSpec(StrictModel):
                 ok = isinstance(value, list) and all(
                     isinstance(v, str) and v in (self.values or ()) for v in value
                 )
+        if ok and self.type in ("integer", "number"):
+            problem = figure_problem(value)  # type: ignore[arg-type]
+            if problem is not None:
+                return f"fact {self.name!r} expects {self.type}, got {value!r}: {problem}"
         if ok:
             return None
         expected = self.type
@@ -320,11 +325,12 @@ def check_case(
     return problems
 
 
-def load_case(path: Path) -> Case:
-    """Read and check one case file; the first problem raises InputError naming file and line."""
+def load_case(path: Path, data: bytes | None = None) -> Case:
+    """Read and check one case file (or its bytes, already read); the first problem raises
+    InputError naming file and line."""
     from engine.vocab import load_vocabulary
 
-    document = load_yaml(path)
+    document = load_yaml(path, data)
     case = validate(document, Case)
     problems = check_case(case, load_fact_vocabulary(), load_vocabulary())
     if problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -14,16 +14,26 @@ from rich.text import Text
 from engine.evaluate import CaseResult, CriterionResult, ItemResult
 from engine.facts import Case
 from engine.rules import RulePack
+from engine.terminal import plain, safe
+
+FailureKind = Literal["input", "internal"]
 
 
 @dataclass(frozen=True)
 class CaseOutcome:
-    """One input of a run: its evaluation, or the one-line reason it could not be read."""
+    """One input of a run: its evaluation, or the one-line reason it could not be had.
+
+    `failure` says whose fault: "input" (bad input, exit code 2) or "internal" (the engine failed
+    on it: a bug, exit code 1). `retried` says why the input was read a second time, in a fresh
+    worker process, when the first one died.
+    """
 
     path: str
     case: Case | None = None
     result: CaseResult | None = None
     error: str | None = None
+    failure: FailureKind | None = None
+    retried: str | None = None
 
 
 STATUS_STYLE = {
@@ -39,7 +49,7 @@ STATUS_STYLE = {
 
 def _styled(value: str | None) -> Text:
     value = value or "—"
-    return Text(value, style=STATUS_STYLE.get(value, ""))
+    return plain(value, style=STATUS_STYLE.get(value, ""))
 
 
 # --- check --------------------------------------------------------------------------------------
@@ -47,7 +57,7 @@ def _styled(value: str | None) -> Text:
 
 def check_table(outcomes: Sequence[CaseOutcome]) -> Table:
     table = Table(title="IMR determinations re-evaluated", show_lines=False)
-    table.add_column("case")
+    table.add_column("case", no_wrap=True)
     table.add_column("item", overflow="fold", max_width=48)
     table.add_column("recorded")
     table.add_column("predicted")
@@ -56,17 +66,17 @@ def check_table(outcomes: Sequence[CaseOutcome]) -> Table:
     for outcome in outcomes:
         if outcome.result is None:
             table.add_row(
-                outcome.path, Text(outcome.error or "", style="red"), "", "", Text("error", style="red"), ""
+                plain(outcome.path), plain(outcome.error or "", "red"), "", "", Text("error", style="red"), ""
             )
             continue
         for item in outcome.result.items:
             table.add_row(
-                outcome.result.case_id,
-                f"{item.item_id}. {item.text}",
+                plain(outcome.result.case_id),
+                plain(f"{item.item_id}. {item.text}"),
                 item.recorded or "—",
                 item.predicted or "—",
                 _styled(item.status),
-                ", ".join(item.deciding),
+                plain(", ".join(item.deciding)),
             )
     return table
 
@@ -91,6 +101,7 @@ def _criterion_json(c: CriterionResult) -> dict[str, Any]:
         "citation": c.citation.model_dump(),
         "facts": c.facts,
         "evidence": c.evidence,
+        "evidence_detail": [e.model_dump() for e in c.evidence_detail],
         "missing": c.missing,
         "uncertain": c.uncertain,
     }
@@ -114,8 +125,17 @@ def check_json(pack: RulePack, outcomes: Sequence[CaseOutcome]) -> dict[str, Any
     """DESIGN.md's `imr check --json` document (other tools depend on it: extend, don't break)."""
     cases: list[dict[str, Any]] = []
     for outcome in outcomes:
+        retried = {"retried": outcome.retried} if outcome.retried else {}
         if outcome.result is None:
-            cases.append({"case_id": None, "source": outcome.path, "error": outcome.error})
+            cases.append(
+                {
+                    "case_id": None,
+                    "source": outcome.path,
+                    "error": outcome.error,
+                    "failure": outcome.failure,
+                    **retried,
+                }
+            )
             continue
         r = outcome.result
         cases.append(
@@ -125,6 +145,7 @@ def check_json(pack: RulePack, outcomes: Sequence[CaseOutcome]) -> dict[str, Any
                 "as_of": r.as_of.isoformat(),
                 "as_of_basis": r.as_of_basis,
                 "items": [item_json(i) for i in r.items],
+                **retried,
             }
         )
     return {"rules_version": pack.content_hash, "cases": cases}
@@ -145,8 +166,8 @@ def _banner(item: ItemResult) -> Panel:
         label = (
             "where the engine and the reviewer part ways" if item.status == "flagged" else "deciding criteria"
         )
-        lines.append(Text(f"{label}: " + ", ".join(item.deciding)))
-    return Panel(Group(*lines), title=f"item {item.item_id}: {item.text}", title_align="left")
+        lines.append(plain(f"{label}: " + ", ".join(item.deciding)))
+    return Panel(Group(*lines), title=plain(f"item {item.item_id}: {item.text}"), title_align="left")
 
 
 _MARK = {"met": "✓", "not_met": "✗", "not_documented": "?"}
@@ -155,12 +176,12 @@ _MARK = {"met": "✓", "not_met": "✗", "not_documented": "?"}
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return safe(value)
 
 
 def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
     text = Text()
-    text.append(f"  {_MARK[c.status]} {c.id}  ", style=STATUS_STYLE[c.status])
+    text.append(f"  {_MARK[c.status]} {safe(c.id)}  ", style=STATUS_STYLE[c.status])
     text.append(c.status.replace("_", " "), style=STATUS_STYLE[c.status])
     if c.status == "not_documented":
         if alternative:
@@ -170,11 +191,11 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
         else:
             note = " (set aside)"
         text.append(note, style="dim")
-    text.append(f"\n      asks      {c.text}")
+    text.append(f"\n      asks      {safe(c.text)}")
     if c.uncertain:
-        text.append(f"\n      uncertain {c.uncertain}", style="magenta")
+        text.append(f"\n      uncertain {safe(c.uncertain)}", style="magenta")
     facts = ", ".join(
-        f"{name} = {_value(value)}" if value is not None else f"{name}: not documented"
+        f"{safe(name)} = {_value(value)}" if value is not None else f"{safe(name)}: not documented"
         for name, value in c.facts.items()
     )
     if facts:
@@ -182,20 +203,20 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
     for i, e in enumerate(c.evidence_detail):
         where = e.section + (f" {e.span[0]}-{e.span[1]}" if e.span else "")
         text.append("\n      evidence  " if i == 0 else "\n                ")
-        text.append(f"“{e.quote}”", style="italic")
+        text.append(f"“{safe(e.quote)}”", style="italic")
         text.append(f" [{where}]", style="dim")
     citation = f"{c.citation.edition}, {c.citation.section}"  # the edition label names the guideline
     if c.citation.pages:
         citation += f", p.{c.citation.pages}"
-    text.append(f"\n      cites     {citation}", style="cyan")
+    text.append(f"\n      cites     {safe(citation)}", style="cyan")
     return text
 
 
 def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) -> list[RenderableType]:
     header = Text()
-    header.append(f"case {result.case_id}", style="bold")
+    header.append(f"case {safe(result.case_id)}", style="bold")
     if result.source:
-        header.append(f"  ({result.source})", style="dim")
+        header.append(f"  ({safe(result.source)})", style="dim")
     header.append(
         f"\nguideline editions in force on {result.as_of.isoformat()} (from the {result.as_of_basis})"
     )
@@ -207,7 +228,7 @@ def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) ->
         out.append(_banner(item))
         by_id = {c.id: c for c in item.criteria}
         for rule in item.rules:
-            line = Text(f"rule {rule.id}: {rule.title}", style="bold")
+            line = plain(f"rule {rule.id}: {rule.title}", "bold")
             needs = {"all": "all criteria", "any": "any one criterion"}.get(
                 rule.combine, f"{rule.at_least} criteria"
             )

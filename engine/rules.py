@@ -47,6 +47,9 @@ _LIST_OPERATORS: frozenset[str] = frozenset({"includes_any", "includes_none"})
 _LIST_TYPES: frozenset[str] = frozenset({"enum_list", "text_list"})
 _ORDERED: frozenset[str] = frozenset({"lt", "lte", "gt", "gte"})
 Scalar = bool | int | float | str
+# durable_rules' create_ruleset spins forever, holding the GIL, once one alpha node has more than
+# 512 distinct child tests (NEXT_BUCKET_LENGTH); stay well below. One `in` list of N values is N.
+MAX_ALPHA_CHILDREN = 400
 
 
 @dataclass(frozen=True)
@@ -378,9 +381,13 @@ class _Loader:
         values = value if takes_list else [value]
         if takes_list and (not isinstance(value, list) or not value):
             raise doc.error((*loc, op), f"'{op}' needs a non-empty list")
+        if takes_list and len(value) > MAX_ALPHA_CHILDREN:
+            raise doc.error(
+                (*loc, op),
+                f"'{op}' lists {len(value)} values; at most {MAX_ALPHA_CHILDREN} "
+                "(durable_rules hangs on a rule with more than 512 alternatives)",
+            )
         for v in values:
-            if isinstance(v, float) and "e" in repr(v).lower():
-                raise doc.error((*loc, op), f"write {v!r} without an exponent: durable_rules cannot read it")
             problem = spec.type_error([v] if spec.type in _LIST_TYPES else v)
             if problem is not None:
                 raise doc.error((*loc, op), problem)
@@ -467,6 +474,14 @@ class _Loader:
                         line=doc.line_of(cloc),
                     )
                 )
+            effective_from = rule_spec.effective_from or edition.effective_from
+            effective_to = rule_spec.effective_to or edition.effective_to
+            if effective_from is not None and effective_to is not None and effective_to < effective_from:
+                raise doc.error(
+                    (*rloc, "effective_to" if rule_spec.effective_to else "effective_from"),
+                    f"rule {rule_spec.id} is in force from {effective_from} to {effective_to}: "
+                    "the end comes before the start",
+                )
             combine = rule_spec.combine
             at_least = combine["at_least"] if isinstance(combine, dict) else None
             if at_least is not None and not 1 <= at_least <= len(criteria):
@@ -484,8 +499,8 @@ class _Loader:
                     supplements=tuple(rule_spec.supplements),
                     cross_cutting=rule_spec.cross_cutting,
                     criteria=tuple(criteria),
-                    effective_from=rule_spec.effective_from or edition.effective_from,
-                    effective_to=rule_spec.effective_to or edition.effective_to,
+                    effective_from=effective_from,
+                    effective_to=effective_to,
                     file=rel,
                     line=doc.line_of(rloc),
                 )
@@ -493,12 +508,20 @@ class _Loader:
         return rules
 
 
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
 def _rule_files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.yaml") if p.is_file())
-        elif path.exists():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
+            if not found:
+                raise InputError(path, "no rule files (.yaml, .yml) in this folder")
+            yield from found
+        elif path.is_file():
             yield path
+        elif path.exists():
+            raise InputError(path, "not a regular file")
         else:
             raise InputError(path, "no such rule file or folder")
 

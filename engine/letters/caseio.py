@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -69,26 +71,87 @@ def case_yaml(case: Case) -> str:
     return header + body
 
 
+def case_json(case: Case) -> dict[str, object]:
+    return case.model_dump(mode="json", exclude_defaults=True)
+
+
+def _file_mode() -> int:
+    """The mode a new file gets under the user's umask (mkstemp alone would make it 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_case(case: Case, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write `case` to `path` as YAML; an existing file is only replaced when `overwrite` is true."""
+    """Write `case` to `path` as YAML; an existing file is only replaced when `overwrite` is true.
+
+    The file appears whole or not at all (written beside it, then renamed), with the mode the
+    user's umask gives a new file.
+    """
     target = Path(path)
     if target.exists() and not overwrite:
         raise InputError(target, "file exists; not overwritten (pass overwrite=True / --force to replace it)")
     text = case_yaml(case)
+    temporary: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, _file_mode())
         os.replace(temporary, target)
     except OSError as exc:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
         raise InputError(target, f"cannot write case file: {exc.strerror or exc}") from None
     return target
 
 
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_NAME = 100
+
+
 def case_filename(case: Case) -> str:
-    """A file name for a case: its id with path separators replaced."""
-    return case.case_id.replace("/", "_").replace("\\", "_") + ".yaml"
+    """A file name for a case: its id, with anything a file name should not hold replaced."""
+    stem = _UNSAFE_NAME.sub("_", case.case_id).lstrip(".")[:_MAX_NAME] or "case"
+    return stem + ".yaml"
+
+
+@dataclass
+class Written:
+    """What `write_cases` did: the file each source went to, notes on renamed files, problems."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def write_cases(cases: Sequence[tuple[str, Case]], folder: Path, *, overwrite: bool = False) -> Written:
+    """One case file per source in `folder`, named by case id. Two sources of one case id both
+    keep their file (the second is numbered, and a note says so); a file that existed before is
+    replaced only when `overwrite` is true, and never one this call wrote."""
+    written = Written()
+    first_source: dict[str, str] = {}
+    taken: set[str] = set()
+    for source, case in cases:
+        name = case_filename(case)
+        if name in taken:
+            stem, number = name.removesuffix(".yaml"), 2
+            while f"{stem}-{number}.yaml" in taken:
+                number += 1
+            renamed = f"{stem}-{number}.yaml"
+            written.notes.append(
+                f"{source} and {first_source[name]} are both case {case.case_id!r}; "
+                f"wrote {renamed} beside {name} so both are kept"
+            )
+            name = renamed
+        taken.add(name)
+        first_source.setdefault(name, source)
+        try:
+            written.files[source] = write_case(case, folder / name, overwrite=overwrite)
+        except InputError as exc:
+            written.problems.append(f"{exc.one_line()} (from {source})")
+    return written
 
 
 # --- comparing ----------------------------------------------------------------------------------------

@@ -1,16 +1,18 @@
 """Clinical facts read from a letter's case summary and rationales, each with its evidence.
 
-The summary and every rationale are split into sentences with spans in the letter's normalized
-text. Two kinds of sentence are never read:
-- sentences that state a conclusion ("... is not medically necessary", "non-certified", "the request
-  is not supported", the UR's reasons for its decision): facts used to predict an outcome never come
-  from the outcome itself (blind mode);
-- sentences that only restate a guideline ("MTUS recommends ...", "There should be documentation of
-  ..."): they name every finding the guideline asks for, none of which is about this patient.
-The other sentences are matched against the cues of guidelines/cues/*.yaml (engine.letters.cues).
-A mention of a fact is negated by a negation in its own clause ("no documentation of objective
-functional improvement", "There is no evidence of red flags", "lack of ..."), or, where the fact allows
-it, by a negative predicate after it ("... was not documented"); "whether" leaves it undecided.
+The reading is a pipeline of stages, each a module of its own:
+- sentences (engine.letters.sentences): the summary, every rationale and every item heading, cut
+  into sentences with their spans in the letter's normalized text;
+- roles (engine.letters.roles): conclusions are never read (blind mode), nor sentences that only
+  restate a guideline; the others are the record, or the reviewer's statement of what it lacks;
+- concepts (engine.letters.cues): the terms of each fact, guidelines/cues/*.yaml, matched in the
+  sentences that are read;
+- context (engine.letters.context): the trigger words around a term that negate it ("no spasm"),
+  state it absent ("there is no documentation of functional improvement") -- both document it as
+  false, with the quote -- or leave it unread (possible, hypothetical, an indication, about someone
+  else, a guideline's clause);
+- scope (engine.letters.scope): the requested items a finding is about;
+- facts (here): the observations of each scope and section, settled into documented facts.
 
 Where a fact lands: a case-scope fact from the summary is a case finding; an item-scope fact from the
 summary attaches to the requested items the sentence names (drug, drug class or treatment words, the
@@ -30,16 +32,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
 
 from engine.facts import Documented, Evidence, FactValue
+from engine.letters.context import Context, ContextRules, Modifier, context_of, load_context_rules
 from engine.letters.cues import (
     DATE_RE,
-    AnyOf,
     Cue,
     CueBook,
     FactRules,
-    ItemFilter,
     Key,
     KeySet,
     parse_date,
@@ -47,653 +47,15 @@ from engine.letters.cues import (
 )
 from engine.letters.items import Frequency, normalize_item
 from engine.letters.model import ParsedLetter
-from engine.vocab import Token, Vocabulary, phrase_key, tokenize
+from engine.letters.roles import RoleLexicon, load_roles
+from engine.letters.scope import ItemTarget, Namer
+from engine.letters.sentences import SectionName, Sentence, split_sentences
+from engine.vocab import Vocabulary
 
-SectionName = Literal["summary", "rationale", "request"]
 _I = re.IGNORECASE
-
-# --- sentences ------------------------------------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|(?<=[a-z0-9]\.)(?=[A-Z][a-z]+\b)|\n")
-_WORD_BEFORE_PERIOD = re.compile(r"(?:^|[\s(\[\"'])(?P<word>[A-Za-z][A-Za-z.]*)$")
-# Abbreviations after which a period does not end the sentence. Words that also end sentences
-# ("PT.", "etc.") are not among them; "No." is, before a number.
-_ABBREVIATIONS = frozenset(
-    [
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "vs",
-        "e.g",
-        "i.e",
-        "eg",
-        "ie",
-        "approx",
-        "pg",
-        "pgs",
-        "pp",
-        "fig",
-        "jr",
-        "sr",
-        "u.s",
-        "jan",
-        "feb",
-        "aug",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
-)
-_QUOTES = re.compile(r"[\"“”]")
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """A sentence of the summary or of a rationale; `text == letter.text[start:end]`."""
-
-    start: int
-    end: int
-    text: str
-    section: SectionName
-    item_id: str | None
-    opens_quote: bool = False
-    lowered: str = ""
-
-
-def split_sentences(
-    text: str, start: int, end: int, section: SectionName, item_id: str | None = None
-) -> list[Sentence]:
-    """The sentences of text[start:end], trimmed, each with its absolute span."""
-    sentences: list[Sentence] = []
-    position = start
-    for boundary in _SENTENCE_END.finditer(text, start, end):
-        if boundary.group() != "\n" and _is_abbreviation(text, boundary.start()):
-            continue
-        _append_sentence(sentences, text, position, boundary.end(), section, item_id)
-        position = boundary.end()
-    _append_sentence(sentences, text, position, end, section, item_id)
-    return sentences
-
-
-def _is_abbreviation(text: str, period: int) -> bool:
-    if period >= len(text) or text[period] != ".":
-        return False
-    before = _WORD_BEFORE_PERIOD.search(text, max(0, period - 12), period)
-    if before is None:
-        return False
-    word = before.group("word").lower().rstrip(".")
-    if word in ("no", "p"):
-        return text[period + 1 : period + 3].strip()[:1].isdigit()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha() and before.group("word").isupper())
-
-
-def _append_sentence(
-    sentences: list[Sentence], text: str, start: int, end: int, section: SectionName, item_id: str | None
-) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        written = text[start:end]
-        opens_quote = len(_QUOTES.findall(written)) % 2 == 1
-        sentences.append(Sentence(start, end, written, section, item_id, opens_quote, written.lower()))
-
-
-# --- blind mode: sentences that state an outcome ----------------------------------------------------
-
-_SUBJECT = (
-    r"(?:the|this|that|such|these|a|an)\s+(?:requests?|requested|treatments?|services?|items?|procedures?|"
-    r"medications?|studies|study|therapy|prescriptions?)"
-)
-CONCLUSION = AnyOf(
-    r"\bmedically\s+(?:necessary|appropriate|reasonable|indicated)",
-    r"\bmedical(?:ly)?\s+necess",
-    r"\b(?:partially[-\s]?|non[-\s]?|un)?certif(?:y|ied|ies|ication)\b",
-    r"\b(?:upheld|overturned)\b",
-    r"\b(?:is|are|was|were|be|been)\s+not\s+(?:medically\s+)?(?:indicated|warranted|supported)\b",
-    r"\b(?:is|are|was|were|be|been)\s+(?:medically\s+)?(?:indicated|warranted|supported)\b"
-    r"(?!\s+(?:that|by\s+the\s+(?:patient|injured|applicant|claimant)|in\s+the\s+(?:medical\s+)?records?))",
-    rf"\b{_SUBJECT}\b[^.;]*?\b(?:is|are|was|were|be|been)\s+(?:\w+ly\s+)?(?:not\s+)?(?:recommended|appropriate|"
-    r"reasonable|justified|approved|denied|modified|necessary|established)\b",
-    rf"\b(?:therefore|thus|hence|as\s+such|accordingly|consequently|in\s+conclusion|given\s+the\s+above)\b,?\s+{_SUBJECT}\b",
-    r"\b(?:denied|modified|approved|authorized|non-?certified)\s+(?:the\s+|this\s+|a\s+)?(?:requests?|requested)\b",
-    r"(?<!status\s)(?<!duty\s)\b(?:was|were|been|is|are)\s+(?:\w+ly\s+)?(?:denied|modified)\b",
-    r"\b(?:cannot|can\s+not|could\s+not)\s+be\s+(?:considered|recommended|supported|certified|approved)\b",
-    r"\bdetermined\s+to\s+(?:not\s+)?be\b",
-    r"\b(?:UR|utilization\s+review|claims\s+administrator|reviewer|prior)(?:['’]s)?\s+(?:rationale|reasoning|"
-    r"determination|decision)\b",
-    r"\brationale\s+(?:follows|is\s+as\s+follows|was\s+as\s+follows)\b",
-)
-
-
-def states_conclusion(sentence: str, present: set[Key] | None = None, lowered: str | None = None) -> bool:
-    """Whether a sentence states the outcome of a review (IMR or UR): never read, in any mode.
-
-    `present` may give the keys found in the sentence (see engine.letters.cues.KeyIndex)."""
-    return CONCLUSION.search(sentence, present, lowered)
-
-
-# --- sentences that only restate a guideline ---------------------------------------------------------
-
-_GUIDELINE_MARK = AnyOf(
-    r"\b(?:MTUS|ODG|ACOEM|FDA|UpToDate)\b",
-    r"\bguidelines?\b",
-    r"\bOfficial\s+Disability\b",
-    r"\bMedical\s+Treatment\b",
-    r"\bliterature\b",
-    r"\bstudies\b",
-    r"\brecommend(?:s|ed|ations?)?\b",
-    r"\bshould\b",
-    r"\bmust\b",
-    r"\bought\s+to\b",
-    r"\bcriteria\b",
-    r"\bindications?\s+for\b",
-    r"\b(?:is|are)\s+(?:an?\s+)?(?:option|indicated)\b",
-    r"\bmay\b",
-    r"\bmight\b",
-    r"\bcan\s+(?:be|include|help|reduce|improve|lead)\b",
-    r"\bpatients\s+(?:with|who)\b",
-    r"\bin\s+patients\b",
-    r"\bevidence[-\s]based\b",
-    r"\bdefined\b",
-    r"\bmeans\b",
-    r"\bunless\b",
-    r"\bplacebo\b",
-    r"\bconfidence\s+interval\b",
-    r"\brandomized\b",
-    r"\btrials\b",
-    r"\bthey\s+(?:also\s+)?state\b",
-    r"\bSection\s+\d",
-    r"\b9792\.\d+",
-    r"^\W*\(?(?:\d|[a-h])\)",
-)
-# A normative frame names the guideline's requirement even where the patient is mentioned.
-_NORMATIVE_FRAME = AnyOf(
-    r"\bthere\s+(?:should|must)\s+be\b",
-    r"\b(?:should|must)\s+(?:be\s+)?(?:documented|include|demonstrate|have\s+been)\b",
-    r"\b(?:MTUS|ODG|ACOEM|guidelines?)\b[^.;]{0,60}\b(?:recommends?|states?|supports?|notes?|requires?|indicates?|"
-    r"allows?|advises?|suggests?|specif(?:y|ies))\b(?![^.;]{0,40}\b(?:in\s+this\s+case|here)\b)",
-    r"\b(?:if|when|unless|once|until)\s+(?:the\s+)?(?:patient|injured\s+worker|applicant|claimant)\b",
-    r"^\W*(?:if|unless|once|where)\b",
-)
-_CASE_OPENING = re.compile(r"^\W*(?:however,?\s+)?(?:in\s+this\s+case|here)\b", _I)
-_PERSON = r"(?:injured\s+worker|patient|applicant|claimant|employee|IW|individual)"
-# Words that tie a sentence to this patient's record.
-_CASE_ANCHOR = AnyOf(
-    r"\bin\s+this\s+(?:case|instance|patient)\b",
-    r"\bin\s+the\s+(?:present|current|instant)\s+case\b",
-    r"\bhere\b",
-    rf"\b(?:this|the)\s+{_PERSON}'s",
-    rf"(?<!if\s)(?<!when\s)(?<!that\s)(?<!unless\s)\b(?:this|the)\s+{_PERSON}\s+(?:has|had|is|was|does|did|"
-    r"reports?|reported|complains?|complained|continues?|remains?|underwent|received|denies|denied|states?|stated|"
-    r"notes?|noted|presents?|presented|uses?|used|takes?|took|utilized|utilizes|cannot|can|could|should|would|will)\b",
-    r"\b(?:he|she)\s+(?:has|had|is|was|does|did|reports?|reported|continues?|remains?|underwent|received|"
-    r"denies|denied|states?|stated)\b",
-    r"\b(?:the|these|those)\s+(?:submitted|available|provided|clinical|medical|enclosed|reviewed)?\s*"
-    r"(?:documentation|records?|reports?|notes?|progress\s+(?:notes?|reports?))\b",
-    r"\bsubmitted\s+for\s+review\b",
-    r"\b(?:treating|attending|requesting|primary|prescribing)\s+(?:physician|provider|doctor|clinician)\b",
-    r"\bthere\s+(?:is|was|are|were|has\s+been|have\s+been)\s+(?:no|not|a\s+lack|little|insufficient|limited)\b",
-    r"\b(?:on|dated|of)\s+" + DATE_RE,
-)
-# Weaker ties: the past tense and the record's words. Guidelines speak in the general present.
-_RECORD_WORDS = re.compile(
-    r"\b(?:was|were|had|has\s+been|have\s+been|did|reported|reports|noted|documented|documentation|"
-    r"records?|notes|prescribed|prescribing|received|underwent|completed|attended|occurred|revealed|"
-    r"showed|demonstrated|provided|submitted|presented|complained|currently|remains|continues)\b",
-    _I,
-)
-
-
-def restates_guideline(
-    sentence: str,
-    section: SectionName = "rationale",
-    present: set[Key] | None = None,
-    lowered: str | None = None,
-) -> bool:
-    """Whether a sentence only tells what a guideline says, naming no finding about this patient.
-
-    A rationale sentence that neither names this case nor speaks of the record in the past tense is
-    the reviewer restating the guideline; so is any sentence with a guideline's words and no tie to
-    this case, or one framed as a requirement ("There should be documentation of ...").
-    """
-    lowered = sentence.lower() if lowered is None else lowered
-    present = _SENTENCE_KEYS.found_in(lowered) if present is None else present
-    if _NORMATIVE_FRAME.search(sentence, present, lowered) and _CASE_OPENING.search(sentence) is None:
-        return True
-    marked = _GUIDELINE_MARK.search(sentence, present, lowered)
-    if not marked and section != "rationale":
-        return False
-    if _CASE_ANCHOR.search(sentence, present, lowered):
-        return False
-    return marked or _RECORD_WORDS.search(sentence) is None
-
-
-_SENTENCE_KEYS = KeySet(
-    key
-    for test in (CONCLUSION, _GUIDELINE_MARK, _NORMATIVE_FRAME, _CASE_ANCHOR)
-    for key in test.index.keys.keys
-)
-# Built once per cue book; the book is held so that its id is never reused for another.
-_KEY_SETS: dict[int, tuple[CueBook, KeySet]] = {}
-
-
-def _key_set(cues: CueBook) -> KeySet:
-    """Every key the cues and the sentence tests look for."""
-    entry = _KEY_SETS.get(id(cues))
-    if entry is None or entry[0] is not cues:
-        entry = _KEY_SETS[id(cues)] = (cues, KeySet(cues.index.keys.keys | _SENTENCE_KEYS.keys))
-    return entry[1]
-
-
-# --- negation ------------------------------------------------------------------------------------------
-
-_NEGATOR = re.compile(
-    r"\b(?:no|not|never|none|neither|nor|without|cannot|lacks?|lacking|lacked|absence|absent|denie[sd]|deny|"
-    r"denying|fail(?:s|ed|ing)?\s+to|unable\s+to|insufficient(?:ly)?|inadequate(?:ly)?|"
-    r"(?<!a\s)little|minimal|negative\s+for|ruled\s+out|free\s+of|rather\s+than|instead\s+of|"
-    r"unclear|unknown|undocumented)\b|n't\b",
-    _I,
-)
-# A negation written inside a mention ("there were no spasms") negates it too.
-_NEGATOR_WORD = re.compile(r"\b(?:no|not|never|none|neither|nor|without|denie[sd]|deny)\b|n't\b", _I)
-_CLAUSE_BREAK = re.compile(
-    r"[;:]|\b(?:but|however|although|though|whereas|except|yet|while|which|despite|other\s+than|apart\s+from|"
-    r"because|given\s+that|so\s+that|as\s+(?=(?:the|he|she|they|his|her|this|there|it)\b))\b"
-    r"|,\s+and\s+(?:he|she|they|his|her|this|it|there|on|at)\b",
-    _I,
-)
-# An embedded question leaves a mention undecided: "does not document when the medication was first
-# prescribed" says nothing about whether it was; "whether" does so even without a negation.
-_EMBEDDED_QUESTION = re.compile(r"\b(?:whether|when|if(?!\s+any\b)|how|what|which|why)\b", _I)
-_MODIFIER_PHRASE = re.compile(
-    r"(?<=\w)\s+\w[\w\s,'-]*?\b(?:(?:with|from|after|during|following|despite|since)\s+(?:\w+\s+){0,3}|"
-    r"to\s+(?:the|his|her|their|this|these|those|prior|previous|recent)\s+(?:\w+\s+){0,2})$",
-    _I,
-)
-_WHETHER = re.compile(r"\b(?:whether|if\s+(?:or\s+not|the\s+\w+\s+(?:has|had|was|is)))\b", _I)
-_NEGATED_AFTER = re.compile(
-    r"^\W*(?:[\w'-]+\W+){0,5}?(?:(?:is|are|was|were|has|have|had|does|do|did)(?:\s+been)?\s+(?:not|never|neither)\b|"
-    r"(?:is|are|was|were)\s+(?:absent|lacking|missing|unclear|unknown|denied|negative)\b|"
-    r"not\s+(?:documented|noted|reported|provided|present|evident|seen|found|demonstrated|established|"
-    r"described|specified|given|mentioned|included|submitted|available|clear|quantified|objectified|measured|"
-    r"recorded|addressed|discussed)\b|(?:isn't|wasn't|aren't|weren't|hasn't|haven't)\b)",
-    _I,
-)
-
-Polarity = Literal["affirmed", "negated", "undecided"]
-
-
-def _clause_start(text: str, position: int) -> int:
-    start = 0
-    for match in _CLAUSE_BREAK.finditer(text, 0, position):
-        start = match.end()
-    return start
-
-
-def _clause_end(text: str, position: int) -> int:
-    match = _CLAUSE_BREAK.search(text, position)
-    return match.start() if match else len(text)
-
-
-def polarity(sentence: str, start: int, end: int, after: bool = True) -> Polarity:
-    """Whether the words sentence[start:end] are affirmed, negated or left undecided in their clause."""
-    clause_start = _clause_start(sentence, start)
-    if _WHETHER.search(sentence, clause_start, start):
-        return "undecided"
-    negator = next(reversed(list(_NEGATOR.finditer(sentence, clause_start, start))), None)
-    if negator is not None:
-        if _EMBEDDED_QUESTION.search(sentence, negator.end(), start):
-            return "undecided"
-        if _MODIFIER_PHRASE.search(sentence, negator.end(), start):
-            # "no documentation of improvement with the previous sessions": the negation is of the
-            # improvement; the sessions stand
-            return "affirmed"
-        return "negated"
-    if _NEGATOR_WORD.search(sentence, start, end):
-        return "negated"
-    if after and _NEGATED_AFTER.search(sentence[end : _clause_end(sentence, end)]) is not None:
-        return "negated"
-    return "affirmed"
-
-
-def is_negated(sentence: str, start: int, end: int, after: bool = True) -> bool:
-    """Whether the words sentence[start:end] are negated in their clause."""
-    return polarity(sentence, start, end, after) == "negated"
-
-
-# --- what a sentence names ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ItemTarget:
-    """What the clinical reader needs to know of a requested item to attach facts to it."""
-
-    item_id: str
-    kind: str
-    generic: str | None
-    ingredients: frozenset[str]
-    drug_class: str | None
-    is_drug: bool
-    visit_based: bool = False
-
-    def admitted_by(self, admitted: ItemFilter | None) -> bool:
-        if admitted is None:
-            return True
-        return self.kind in admitted.kinds or (
-            self.drug_class is not None and self.drug_class in admitted.drug_classes
-        )
-
-
-# How specific a name is: a drug names one drug; a treatment word a kind; a class word a drug class;
-# "medications", "sessions", "conservative care" any treatment of a sort.
-_DRUG, _KIND, _CLASS, _GENERIC = 3, 2, 1, 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Name:
-    """A treatment named in a sentence, how specific the words are, and the requested items they name."""
-
-    start: int
-    end: int
-    items: frozenset[str]
-    rank: int
-    # names of one family may stand in one list: drugs with drug classes, therapies with therapies
-    drug_family: bool
-
-    @property
-    def is_drug(self) -> bool:
-        return self.rank == _DRUG
-
-    @property
-    def specific(self) -> bool:
-        return self.rank >= _KIND
-
-
-_OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|further|different|alternative)\s+(?:\w+\s+)?$", _I)
-# "medications including Norco and Motrin": the list says which medications.
-_LIST_FOLLOWS = re.compile(
-    r"^(?:\s+\w+)?\s*(?:,\s*)?(?:including|includ(?:e|es|ed)|such\s+as|namely|consisting\s+of|of|listed|list|:)\s",
-    _I,
-)
-# Words that may stand between the names of a list: "Flexeril 10 mg #60, and Norco".
-_LIST_FILLER = frozenset(
-    [
-        "and",
-        "or",
-        "plus",
-        "as",
-        "well",
-        "mg",
-        "mcg",
-        "g",
-        "gm",
-        "gms",
-        "ml",
-        "tab",
-        "tabs",
-        "tablet",
-        "tablets",
-        "cap",
-        "caps",
-        "capsule",
-        "capsules",
-        "er",
-        "xr",
-        "cr",
-        "sr",
-        "dr",
-        "hcl",
-        "patch",
-        "patches",
-        "cream",
-        "gel",
-        "bid",
-        "tid",
-        "qid",
-        "daily",
-        "prn",
-        "po",
-        "the",
-    ]
-)
-_GAP_WORD = re.compile(r"[A-Za-z]+")
-
-
-class _Namer:
-    """Finds the treatments a sentence names and the requested items they are."""
-
-    def __init__(self, vocab: Vocabulary, cues: CueBook, targets: Sequence[ItemTarget]) -> None:
-        self.vocab = vocab
-        self.cues = cues
-        self.targets = targets
-        self._names: dict[int, list[_Name]] = {}
-        self._drugs: dict[str, list[tuple[int, int, str]]] = {}
-        self._tokenized: dict[str, list[Token]] = {}
-        self.drug_words = _first_words(vocab, "drugs")
-        self.treatment_words = _first_words(vocab, "treatments")
-        self._word_forms: dict[str, set[str]] = {}
-
-    def drugs(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, generic) of every drug the text names."""
-        found = self._drugs.get(text)
-        if found is None:
-            found = (
-                [(m.start, m.end, m.payload[0]) for m in self.vocab.drug_names.find(text, self._tokens(text))]
-                if self._forms(text.lower()) & self.drug_words
-                else []
-            )
-            self._drugs[text] = found
-        return found
-
-    def _tokens(self, text: str) -> list[Token]:
-        found = self._tokenized.get(text)
-        if found is None:
-            found = self._tokenized[text] = tokenize(text)
-        return found
-
-    def may_name_drugs(self, sentence: Sentence, at_least: int) -> bool:
-        """A cheap test: does the sentence hold the first words of `at_least` drug names?"""
-        return len(self._forms(sentence.lowered) & self.drug_words) >= at_least
-
-    def _forms(self, lowered: str) -> set[str]:
-        found = self._word_forms.get(lowered)
-        if found is None:
-            found = self._word_forms[lowered] = set(_WORD.findall(lowered))
-        return found
-
-    def names(self, sentence: Sentence) -> list[_Name]:
-        found = self._names.get(sentence.start)
-        if found is None:
-            found = self._find(sentence.text)
-            self._names[sentence.start] = found
-        return found
-
-    def _find(self, text: str) -> list[_Name]:
-        found = [
-            _Name(start, end, self._drug_items(generic), _DRUG, True)
-            for start, end, generic in self.drugs(text)
-        ]
-        drugs = frozenset(t.item_id for t in self.targets if t.is_drug)
-        phrases = (
-            self.vocab.treatment_words.find(text, self._tokens(text))
-            if self._forms(text.lower()) & self.treatment_words
-            else []
-        )
-        for phrase in phrases:
-            word = phrase.payload
-            if word is None or word.weak:
-                continue
-            if word.kind == "medication":
-                found.append(_Name(phrase.start, phrase.end, drugs, _GENERIC, True))
-            elif word.kind == "compound_topical":
-                items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
-                found.append(_Name(phrase.start, phrase.end, items, _CLASS, True))
-            else:
-                items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
-                found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
-        words = self.cues.name_words
-        if words is not None:
-            for match in words.pattern.finditer(text):
-                for sort, drug_class in words.named_by[match.lastgroup or ""]:
-                    if sort == "class":
-                        items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
-                        found.append(_Name(match.start(), match.end(), items, _CLASS, True))
-                    elif sort == "medications":
-                        found.append(_Name(match.start(), match.end(), drugs, _GENERIC, True))
-                    elif sort == "visits":
-                        visits = frozenset(t.item_id for t in self.targets if t.visit_based)
-                        found.append(_Name(match.start(), match.end(), visits, _GENERIC, False))
-                    else:
-                        found.append(_Name(match.start(), match.end(), frozenset(), _GENERIC, False))
-        names = []
-        for name in found:
-            # a general word inside or beside a more specific one is part of it ("chiropractic treatment")
-            if any(
-                other.rank > name.rank and other.start - 1 <= name.end and name.start <= other.end + 1
-                for other in found
-            ):
-                continue
-            items = self._unless_other(text, name.start, name.items)
-            if name.rank <= _CLASS and _LIST_FOLLOWS.match(text, name.end):
-                following = [o for o in found if o.is_drug and name.end <= o.start <= name.end + 60]
-                items = frozenset() if following else items
-            names.append(_Name(name.start, name.end, items, name.rank, name.drug_family))
-        return sorted(names, key=lambda n: (n.start, n.end))
-
-    @staticmethod
-    def _unless_other(text: str, start: int, items: frozenset[str]) -> frozenset[str]:
-        """ "other medications", "additional therapy" name something besides the requested items."""
-        return frozenset() if _OTHER_BEFORE.search(text, max(0, start - 24), start) else items
-
-    def _principal(self, generic: str) -> set[str]:
-        """The drug itself, or a combination's ingredients of its own class (hydrocodone in Norco)."""
-        drug = self.vocab.drugs[generic]
-        if drug.kind == "single":
-            return {generic}
-        return {i for i in drug.ingredients if self.vocab.drugs[i].drug_class == drug.drug_class} or {generic}
-
-    def _drug_items(self, generic: str) -> frozenset[str]:
-        principal = self._principal(generic)
-        matched = set()
-        for target in self.targets:
-            if target.generic is not None:
-                if target.generic == generic or principal & self._principal(target.generic):
-                    matched.add(target.item_id)
-            elif target.ingredients == {generic}:
-                matched.add(target.item_id)
-        return frozenset(matched)
-
-    def drugs_of_classes(self, sentence: Sentence, classes: Sequence[str]) -> set[str]:
-        """The drugs named in the sentence that are, or contain, a drug of one of these classes."""
-        wanted = set(classes)
-        found: set[str] = set()
-        if not self.may_name_drugs(sentence, min(2, len(classes))):
-            return found
-        for _, _, generic in self.drugs(sentence.text):
-            drug = self.vocab.drugs[generic]
-            parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
-            if drug.drug_class in wanted or any(part.drug_class in wanted for part in parts):
-                found.add(drug.generic)
-        return found
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-# Built once per vocabulary; the vocabulary is held so that its id is never reused for another.
-_FIRST_WORDS: dict[tuple[int, str], tuple[Vocabulary, frozenset[str]]] = {}
-
-
-def _first_words(vocab: Vocabulary, of: Literal["drugs", "treatments"]) -> frozenset[str]:
-    """The first word of every drug name or treatment phrase of the vocabulary."""
-    entry = _FIRST_WORDS.get((id(vocab), of))
-    if entry is None or entry[0] is not vocab:
-        if of == "drugs":
-            phrases = [entry.name for drug in vocab.drugs.values() for entry in drug.name_entries]
-        else:
-            phrases = [
-                phrase
-                for kind in vocab.kinds.values()
-                for phrase in [
-                    *kind.words,
-                    *kind.weak_words,
-                    *(w for sub in kind.subtypes for w in sub.words),
-                ]
-            ]
-        firsts = {key[0] for key in map(phrase_key, phrases) if key}
-        # and the plurals the vocabulary's phrase matching reads as them
-        plurals = (
-            {w + "s" for w in firsts}
-            | {w + "es" for w in firsts}
-            | {w[:-1] + "ies" for w in firsts if w[-1:] == "y"}
-        )
-        entry = _FIRST_WORDS[(id(vocab), of)] = (vocab, frozenset(firsts | plurals))
-    return entry[1]
-
-
-_SEGMENT_BREAK = re.compile(r"[,;]")
-_NEAR_WORDS = 4
-
-
-def _in_segment(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
-    low, high = _segment(text, matched[0], matched[1])
-    return [n for n in names if n.start < high and n.end > low]
-
-
-_LIST_INTRODUCED = re.compile(r"(?:includ(?:e|es|ed|ing)|consist(?:s|ed)?\s+of|such\s+as|:)\s*$", _I)
-
-
-def _beside(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
-    """The names written right after the cue's words (its object: "initial trial of chiropractic"), or
-    right before them ("Norco was continued"), with the names listed together with them: of one
-    family ("continued use of medication, chiropractic" continues the medication only), or of any
-    after words that introduce a list ("Prior treatment included TENS, medication, chiropractic")."""
-    any_family = _LIST_INTRODUCED.search(text, 0, matched[1]) is not None
-    after = [n for n in names if n.start >= matched[1]]
-    before = [n for n in names if n.end <= matched[0]][::-1]
-    sides = []
-    if after and _near(text[matched[1] : after[0].start]):
-        sides.append((_gap_words(text[matched[1] : after[0].start]), 0, after))
-    if before and _near(text[before[0].end : matched[0]]):
-        sides.append((_gap_words(text[before[0].end : matched[0]]), 1, before))
-    if not sides:
-        return []
-    # the nearer side; at equal distance, the object after the cue's words
-    _, _, side = min(sides, key=lambda entry: entry[:2])
-    chain = [side[0]]
-    for name in side[1:]:
-        previous = chain[-1]
-        gap = (
-            text[previous.end : name.start] if name.start >= previous.end else text[name.end : previous.start]
-        )
-        if (name.drug_family != previous.drug_family and not any_family) or not _listed_together(gap):
-            break
-        chain.append(name)
-    return chain
-
-
-def _gap_words(gap: str) -> int:
-    return len(_GAP_WORD.findall(gap))
-
-
-def _near(gap: str) -> bool:
-    return not re.search(r"[.;:]", gap) and len(_GAP_WORD.findall(gap)) <= _NEAR_WORDS
-
-
-def _listed_together(gap: str) -> bool:
-    return not re.search(r"[.;:]", gap) and all(w.lower() in _LIST_FILLER for w in _GAP_WORD.findall(gap))
-
-
-def _segment(text: str, start: int, end: int) -> tuple[int, int]:
-    """The comma- or semicolon-separated part of a sentence around text[start:end]."""
-    low = 0
-    for match in _SEGMENT_BREAK.finditer(text, 0, start):
-        low = match.end()
-    following = _SEGMENT_BREAK.search(text, end)
-    return low, following.start() if following else len(text)
-
+# Contexts that leave a term unread: it is not a finding about this patient.
+_UNREAD = frozenset({"possible", "hypothetical", "other_person", "guideline"})
+_ABSENT = frozenset({"negated", "absent"})
 
 # --- observations ----------------------------------------------------------------------------------------
 
@@ -788,6 +150,19 @@ def _same_value(left: FactValue, right: FactValue) -> bool:
     return left == right
 
 
+# Built once per cue book and role lexicon; both are held so that their ids are never reused.
+_KEY_SETS: dict[tuple[int, int], tuple[CueBook, RoleLexicon, KeySet]] = {}
+
+
+def _key_set(cues: CueBook, roles: RoleLexicon) -> KeySet:
+    """Every key the cues and the sentence roles look for."""
+    entry = _KEY_SETS.get((id(cues), id(roles)))
+    if entry is None or entry[0] is not cues or entry[1] is not roles:
+        keys = KeySet(cues.index.keys.keys | roles.keys.keys)
+        entry = _KEY_SETS[(id(cues), id(roles))] = (cues, roles, keys)
+    return entry[2]
+
+
 # --- the reader ------------------------------------------------------------------------------------------
 
 
@@ -848,8 +223,11 @@ class ClinicalReader:
         self.vocab = vocab
         self.cues = cues
         self.decided_by = decided_by
-        self.namer = _Namer(vocab, cues, self.targets)
+        self.namer = Namer(vocab, cues, self.targets)
+        self.roles: RoleLexicon = load_roles()
+        self.context: ContextRules = load_context_rules()
         self._order = 0
+        self._modifiers: dict[int, list[Modifier]] = {}
 
     @cached_property
     def sentences(self) -> list[Sentence]:
@@ -865,28 +243,35 @@ class ClinicalReader:
                 )
         for item in self.letter.items:
             found += split_sentences(text, item.heading.start, item.heading.end, "request", item.item_id)
-        keys = _key_set(self.cues)
+        keys = _key_set(self.cues, self.roles)
         present = keys.found_in_each([sentence.lowered for sentence in found])
         readable = list(self._readable(found, present))
         self._present = [present[i] for i in readable]
         return [found[i] for i in readable]
 
-    @staticmethod
-    def _readable(sentences: list[Sentence], present: list[set[Key]]) -> Iterator[int]:
+    def _readable(self, sentences: list[Sentence], present: list[set[Key]]) -> Iterator[int]:
         """The numbers of the sentences that may be read. A conclusion is passed over as if it were not
         written (blind mode: what is read must not depend on it); a guideline quoted over several
         sentences is passed over to its closing quote."""
         in_guideline_quote = False
         for number, sentence in enumerate(sentences):
-            if states_conclusion(sentence.text, present[number], sentence.lowered):
+            role = self.roles.role(sentence.text, sentence.section, present[number], sentence.lowered)
+            if role == "conclusion":
                 continue
             if in_guideline_quote:
                 in_guideline_quote = not sentence.opens_quote
                 continue
-            if restates_guideline(sentence.text, sentence.section, present[number], sentence.lowered):
+            if role == "guideline":
                 in_guideline_quote = sentence.opens_quote
                 continue
             yield number
+
+    def _context(self, sentence: Sentence, start: int, end: int) -> Context:
+        """The context of the words sentence.text[start:end]."""
+        modifiers = self._modifiers.get(sentence.start)
+        if modifiers is None:
+            modifiers = self._modifiers[sentence.start] = self.context.modifiers(sentence.text)
+        return context_of(modifiers, start, end)
 
     @cached_property
     def reference_date(self) -> dt.date | None:
@@ -930,7 +315,7 @@ class ClinicalReader:
                             case_rationale[sentence.item_id].add(each)
                         continue
                     if targets is None:
-                        targets = self._item_targets(sentence, matched, rules)
+                        targets = self.namer.item_targets(sentence, matched, rules)
                     for item_id in targets:
                         item_layers[item_id].add(each)
         findings = case_summary.resolved(self.cues.facts)
@@ -1005,17 +390,20 @@ class ClinicalReader:
         return self.cues.live_facts(lambda admitted: any(t.admitted_by(admitted) for t in self.targets))
 
     def _value(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> FactValue | None:
+        """What a term's match says of its fact, in its context: a mention is true, or false where
+        negated or stated absent; an explicit term ("true"/"false" cues) says its value, turned by a
+        negation outside its own words; a value, number or date stands unless negated. Possible,
+        hypothetical, indicated, someone else's or a guideline's terms are not read."""
         rules = self.cues.facts[cue.fact]
-        if cue.how in ("true", "false"):
-            if _WHETHER.search(sentence.text, _clause_start(sentence.text, match.start()), match.start()):
-                return None
-            return cue.how == "true"
-        stance = polarity(sentence.text, match.start(), match.end(), cue.negation_after)
-        if stance == "undecided":
+        context = self._context(sentence, match.start(), match.end())
+        if context.categories & (_UNREAD | rules.unread):
             return None
+        negated = bool(context.categories & _ABSENT)
+        if cue.how in ("true", "false"):
+            return (cue.how == "true") != negated
         if cue.how == "mention":
-            return stance == "affirmed"
-        if stance == "negated":
+            return not negated
+        if negated:
             return None
         if cue.how == "value":
             return cue.value
@@ -1059,54 +447,6 @@ class ClinicalReader:
             _Observation(fact, implied, observation.sentence, observation.order, implied=True)
             for fact, implied in rules.implies.items()
         ]
-
-    # placement
-
-    def _item_targets(
-        self, sentence: Sentence, matched: tuple[int, int] | None, rules: FactRules
-    ) -> list[str]:
-        """The items an item fact read in `sentence` is about (see the module docstring).
-
-        The cue's own words may name a treatment ("urine drug screens" for monitoring, "5 physical
-        therapy visits"); they decide only where they name a requested item the fact admits.
-        """
-        admitted = [t.item_id for t in self.targets if t.admitted_by(rules.applies_to)]
-        if rules.ignore_names:
-            if sentence.section != "summary":
-                return [sentence.item_id] if sentence.item_id in admitted else []
-            return admitted if rules.applies_to is not None or len(self.targets) == 1 else []
-        names = self.namer.names(sentence)
-        inside = [n for n in names if matched is not None and n.start >= matched[0] and n.end <= matched[1]]
-        outside = [n for n in names if n not in inside]
-        if matched is not None and outside:
-            outside = (
-                _beside(sentence.text, outside, matched)
-                or _in_segment(sentence.text, outside, matched)
-                or outside
-            )
-        # A drug or treatment named by the cue's own words is specific; "medications" is not, when the
-        # sentence lists what they are ("Current medications included X and Y").
-        specific_inside = [n for n in inside if n.specific]
-        named_inside = frozenset().union(
-            *(n.items for n in (specific_inside if outside else inside)[:_MENTION_CAP])
-        )
-        named_outside = frozenset().union(*(n.items for n in outside[:_MENTION_CAP])) if outside else None
-        if sentence.section != "summary":
-            own = sentence.item_id
-            if own not in admitted:
-                return []
-            if own in named_inside or (named_outside is not None and own in named_outside):
-                return [own]
-            # a history fact must name the treatment it is the history of
-            return [own] if named_outside is None and "rationale" not in rules.needs_name else []
-        chosen = [
-            i for i in admitted if i in named_inside or (named_outside is not None and i in named_outside)
-        ]
-        if chosen or named_outside is not None or "summary" in rules.needs_name:
-            return chosen
-        if rules.applies_to is None:
-            return admitted if len(self.targets) == 1 else []
-        return admitted
 
     # dosing and schedules in the summary
 

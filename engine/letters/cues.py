@@ -56,6 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.errors import InputError
 from engine.facts import FactSpec, FactVocabulary, load_fact_vocabulary
 from engine.letters.items import NUMBER_WORDS as SPELLED_NUMBERS
+from engine.limits import figure_problem
 from engine.paths import GUIDELINES_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 from engine.yamlio import YamlDocument, load_yaml, validate
@@ -115,9 +116,10 @@ def parse_number(text: str) -> float | None:
     if cleaned in NUMBER_WORDS:
         return NUMBER_WORDS[cleaned]
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
         return None
+    return value if figure_problem(value) is None else None
 
 
 def parse_date(text: str) -> tuple[dt.date, bool] | None:
@@ -188,6 +190,7 @@ class FactCues(_Strict):
     needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
     ignore_names: bool = False
     negation_after: bool = True
+    unread: list[Literal["indication", "planned", "historical"]] = []
     prefer: Preference = "latest"
     sections: list[Literal["summary", "rationale", "request"]] = ["summary", "rationale"]
     unless: list[Regex] = []
@@ -269,6 +272,9 @@ class FactRules:
     needs_name: frozenset[str]
     ignore_names: bool
     prefer: Preference
+    # contexts besides the possible, hypothetical, other-person and guideline ones that leave the
+    # fact's terms unread
+    unread: frozenset[str]
     # where and where not a co_mentioned fact is read
     co_mentioned_sections: frozenset[str]
     co_mentioned_unless: re.Pattern[str] | None
@@ -773,21 +779,38 @@ class AnyOf:
             for branch in branches
         )
 
+    @staticmethod
+    def problem(branch: str) -> str | None:
+        """Why `branch` is not a valid regex, or None."""
+        try:
+            re.compile(branch, re.IGNORECASE)
+        except re.error as exc:
+            return f"{branch!r}: {exc}"
+        return None
+
     def search(self, text: str, present: set[Key] | None = None, lowered: str | None = None) -> bool:
         """Whether a branch matches `text`; `present` may give the keys found in it (see KeyIndex) and
         `lowered` text.lower()."""
+        return next(self._starts(text, present, lowered), None) is not None
+
+    def first_start(
+        self, text: str, present: set[Key] | None = None, lowered: str | None = None
+    ) -> int | None:
+        """Where the earliest match of any branch starts, or None."""
+        return min(self._starts(text, present, lowered), default=None)
+
+    def _starts(self, text: str, present: set[Key] | None, lowered: str | None) -> Iterator[int]:
         lowered = text.lower() if lowered is None else lowered
         for number in self.index.hits(self.index.keys.found_in(lowered) if present is None else present):
             fast, at_word_start = self.fast[number]
             if fast is None or len(lowered) != len(text):
-                found = self.branches[number].search(text) is not None
+                match = self.branches[number].search(text)
             elif at_word_start:
-                found = next(_at_word_starts(fast, lowered), None) is not None
+                match = next(_at_word_starts(fast, lowered), None)
             else:
-                found = fast.search(lowered) is not None
-            if found:
-                return True
-        return False
+                match = fast.search(lowered)
+            if match is not None:
+                yield match.start()
 
 
 # --- loading ------------------------------------------------------------------------------------------
@@ -828,6 +851,7 @@ class _Loader:
                 needs_name=frozenset(options["needs_name"]),
                 ignore_names=options["ignore_names"],
                 prefer=options["prefer"],
+                unread=frozenset(options["unread"]),
                 co_mentioned_sections=options["co_mentioned_sections"],
                 co_mentioned_unless=options["co_mentioned_unless"],
             )
@@ -933,6 +957,7 @@ class _Loader:
                 "needs_name": set(),
                 "ignore_names": False,
                 "prefer": "latest",
+                "unread": set(),
                 "co_mentioned_sections": frozenset(),
                 "co_mentioned_unless": None,
             },
@@ -958,6 +983,7 @@ class _Loader:
             )
             options["applies_to"] = cues.applies_to
         options["ignore_names"] = options["ignore_names"] or cues.ignore_names
+        options["unread"] = options["unread"] | set(cues.unread)
         if cues.needs_name:
             named_in = {"summary", "rationale"} if cues.needs_name is True else set(cues.needs_name)
             options["needs_name"] = options["needs_name"] | named_in

@@ -57,9 +57,14 @@ _COURSE_HISTORY = {"additional": True, "repeat": True, "initial": False}
 _WEEKS_PER = {"hour": 1 / 168, "day": 1 / 7, "week": 1.0, "month": 4.33}
 
 
-def extract_case(path: str | Path) -> Case:
-    """Read one letter file (PDF or text) into a case; unreadable input raises InputError."""
-    return build_case(parse_letter(path), load_vocabulary())
+def extract_case(path: str | Path, data: bytes | None = None) -> Case:
+    """Read one letter file (PDF or text), or its bytes, into a case; unreadable input raises InputError."""
+    try:
+        return build_case(parse_letter(path, data), load_vocabulary())
+    except InputError as exc:
+        if exc.path is not None:
+            raise
+        raise InputError(path, exc.message, exc.line) from None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
+from engine.limits import read_figure
 from engine.vocab import (
     Drug,
     DrugMention,
@@ -230,7 +231,7 @@ _TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 
 def _number(word: str) -> float:
     word = word.lower()
-    return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else float(word)
+    return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else read_figure(word)
 
 
 def _whole(value: float) -> int | None:
@@ -800,12 +801,12 @@ def _strength_after(reader: _Reader, start: int, stop: int, drug: Drug) -> Value
     window = reader.focus[start:stop]
     found: list[tuple[int, int, Strength]] = []
     for match in _PATCH_RATE.finditer(window):
-        amount = float(match.group("amount"))
+        amount = read_figure(match.group("amount"))
         found.append(
             (match.start(), match.end(), Strength(text=match.group(), amounts=[amount], unit="mcg/hr"))
         )
     for match in _STRENGTH.finditer(window):
-        amounts = [float(a) for a in _AMOUNTS.findall(match.group("amounts"))]
+        amounts = [read_figure(a) for a in _AMOUNTS.findall(match.group("amounts"))]
         unit = match.group("unit").lower()
         found.append(
             (
@@ -824,7 +825,7 @@ def _strength_after(reader: _Reader, start: int, stop: int, drug: Drug) -> Value
             (
                 match.start(),
                 match.end(),
-                Strength(text=match.group(), amounts=[float(match.group("amount"))], unit="%"),
+                Strength(text=match.group(), amounts=[read_figure(match.group("amount"))], unit="%"),
             )
         )
     if not found:
@@ -847,8 +848,8 @@ def _principal_mg(vocab: Vocabulary, drug: Drug, amounts: list[float], unit: str
 
 def _concentration(reader: _Reader) -> Value[Strength] | None:
     for match in reader.matches(_CONCENTRATION, avoid_taken=False):
-        per = float(match.group("per")) if match.group("per") else 1.0
-        amount = float(match.group("amount")) / per
+        per = read_figure(match.group("per")) if match.group("per") else 1.0
+        amount = read_figure(match.group("amount")) / per
         unit: StrengthUnit = "mg/ml" if match.group("unit").lower() == "mg" else "mcg/ml"
         reader.take(match.start(), match.end())
         return Value[Strength](
@@ -866,7 +867,7 @@ def _package(reader: _Reader) -> Value[Amount] | None:
         )
         reader.take(match.start(), match.end())
         return Value[Amount](
-            value=Amount(amount=float(match.group("amount")), unit=unit),
+            value=Amount(amount=read_figure(match.group("amount")), unit=unit),
             span=reader.span(match.start(), match.end()),
         )
     return None

@@ -84,9 +84,9 @@ class _ItemDraft:
     rationale: Span | None = None
 
 
-def parse_letter(path: str | Path) -> ParsedLetter:
-    """Read and parse one letter file (PDF or text)."""
-    raw = read_letter_text(path)
+def parse_letter(path: str | Path, data: bytes | None = None) -> ParsedLetter:
+    """Read and parse one letter file (PDF or text), or its bytes already read."""
+    raw = read_letter_text(path, data)
     return parse_text(raw.text, str(path), raw.sha256, raw.format)
 
 

@@ -20,7 +20,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.errors import InputError
+from engine.inputs import read_bytes
 from engine.letters.pdf import looks_like_pdf, pdf_bytes_to_text
+from engine.limits import check_bytes, check_chars
 
 # --- structural vocabulary of DWC/MAXIMUS IMR determination letters, shared with parse.py ---------
 
@@ -98,18 +100,19 @@ _BINARY_CONTROL_SHARE = 0.01
 _BINARY_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
-def read_letter_text(path: str | Path) -> RawLetter:
-    """Read a PDF or text letter. The format comes from the file's bytes, not its extension."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+def read_letter_text(path: str | Path, data: bytes | None = None) -> RawLetter:
+    """Read a PDF or text letter (or its bytes, already read). The format comes from the bytes, not
+    the file's extension; a file past the input limits is refused before it is decoded."""
+    if data is None:
+        data = read_bytes(str(path))
+    check_bytes(len(data), path)
     if not data:
         raise InputError(path, "empty file")
     digest = hashlib.sha256(data).hexdigest()
-    if looks_like_pdf(data):
-        return RawLetter(text=pdf_bytes_to_text(data, path), sha256=digest, format="pdf")
-    return RawLetter(text=decode_text(data, path), sha256=digest, format="text")
+    fmt: Literal["pdf", "text"] = "pdf" if looks_like_pdf(data) else "text"
+    text = pdf_bytes_to_text(data, path) if fmt == "pdf" else decode_text(data, path)
+    check_chars(len(text), path)
+    return RawLetter(text=text, sha256=digest, format=fmt)
 
 
 def decode_text(data: bytes, path: str | Path) -> str:

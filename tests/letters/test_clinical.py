@@ -1,6 +1,6 @@
-"""Clinical facts from letter sentences: sentences and their spans, negation, sentences that are not
-read, where a fact lands, durations, the cue files and their checks, and the cue index that decides
-which cues run on a sentence (checked against running every cue on every development sentence)."""
+"""Clinical facts from small letters: what is read, where a fact lands, durations, the cue files and
+their checks, and the cue index that decides which cues run on a sentence (checked against running
+every cue on every development sentence)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,6 @@ import pytest
 
 from engine.errors import InputError
 from engine.facts import Case
-from engine.letters.clinical import (
-    ItemTarget,
-    is_negated,
-    polarity,
-    restates_guideline,
-    split_sentences,
-    states_conclusion,
-)
 from engine.letters.cues import (
     CUES_DIR,
     AnyOf,
@@ -33,6 +25,8 @@ from engine.letters.cues import (
 )
 from engine.letters.extract import build_case
 from engine.letters.parse import parse_letter, parse_text
+from engine.letters.scope import ItemTarget
+from engine.letters.sentences import split_sentences
 from engine.paths import LETTERS_DIR
 from engine.vocab import load_vocabulary
 
@@ -67,141 +61,6 @@ def letter_case(summary: str, *items: tuple[str, str]) -> Case:
 def values(case: Case, item: int | None = None) -> dict[str, object]:
     facts = case.findings if item is None else case.items[item].facts
     return {name: fact.value for name, fact in facts.items() if fact is not None}
-
-
-# --- sentences ------------------------------------------------------------------------------------
-
-
-def test_sentences_carry_their_spans() -> None:
-    text = (
-        "Intro. The patient (Dr. Smith's) takes Norco 10/325 mg, e.g. daily. Pain is 5/10.Work status: TTD."
-        "\nNext line"
-    )
-    sentences = split_sentences(text, 7, len(text), "summary")
-    assert [s.text for s in sentences] == [
-        "The patient (Dr. Smith's) takes Norco 10/325 mg, e.g. daily.",
-        "Pain is 5/10.",
-        "Work status: TTD.",
-        "Next line",
-    ]
-    assert all(text[s.start : s.end] == s.text for s in sentences)
-
-
-def test_a_sentence_may_end_on_an_abbreviation_like_word() -> None:
-    text = "The patient has had prior PT. There is no report. See No. 5 below."
-    assert [s.text for s in split_sentences(text, 0, len(text), "rationale")] == [
-        "The patient has had prior PT.",
-        "There is no report.",
-        "See No. 5 below.",
-    ]
-
-
-# --- what is not read -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Therefore, the request for Norco 10/325mg #90 is not medically necessary.",
-        "The request for 12 sessions of physical therapy is medically necessary and appropriate.",
-        "No, the request for multilevel lumbar facet injections was not medically necessary.",
-        "On 11-04-2016 the request for cervical spine MRI was non-certified by utilization review.",
-        "Proceeding with cervical spine MRI is not indicated.",
-        "Medical necessity has not been established.",
-        "The request is not supported by the guidelines.",
-        "Utilization Review partially-certified the prescribed Fexmid and Norco.",
-        "Physical therapy was denied due to lack of documentation of functional improvement.",
-    ],
-)
-def test_sentences_stating_a_conclusion(sentence: str) -> None:
-    assert states_conclusion(sentence)
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "The injured worker denied side effects.",
-        "Work status was modified.",
-        "The records indicated the patient had 6 prior sessions.",
-        "There is no evidence of red flags.",
-    ],
-)
-def test_findings_are_not_conclusions(sentence: str) -> None:
-    assert not states_conclusion(sentence)
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "MTUS recommends manual therapy for chronic pain if caused by musculoskeletal conditions.",
-        "There should be documentation of objective functional improvement.",
-        "Muscle relaxants are recommended as a second-line option for acute exacerbations.",
-        "For a flare up, or a recurrence of symptoms, re-evaluation of previous treatment is necessary.",
-        "If there is no improvement, the medicines are tapered and discontinued.",
-        "They also state, a response to the use of AEDs has been defined as a 30%-50% reduction in pain.",
-    ],
-)
-def test_guideline_restatements(sentence: str) -> None:
-    assert restates_guideline(sentence, "rationale")
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "The patient has been taking Ambien for longer than the 2-6 week period recommended by the ODG.",
-        "In this case, there is no documentation of objective functional improvement.",
-        "Prescribing has occurred consistently for a year.",
-        "Treatment for spasm is not adequately documented.",
-    ],
-)
-def test_findings_about_the_patient_are_read(sentence: str) -> None:
-    assert not restates_guideline(sentence, "rationale")
-
-
-# --- negation --------------------------------------------------------------------------------------
-
-
-def _polarity_of(sentence: str, words: str, after: bool = True) -> str:
-    start = sentence.index(words)
-    return polarity(sentence, start, start + len(words), after)
-
-
-@pytest.mark.parametrize(
-    ("sentence", "words", "expected"),
-    [
-        (
-            "There was no documentation of objective functional improvement.",
-            "functional improvement",
-            "negated",
-        ),
-        (
-            "There was a lack of documentation of objective functional improvement.",
-            "functional improvement",
-            "negated",
-        ),
-        ("There is no evidence of red flags.", "red flags", "negated"),
-        ("The quantity of prior sessions was not provided.", "prior sessions", "negated"),
-        ("She reported very little, if any, functional improvement.", "functional improvement", "negated"),
-        (
-            "The patient had decreased pain, however, there was no functional improvement.",
-            "decreased pain",
-            "affirmed",
-        ),
-        ("No functional improvement with the previous sessions was shown.", "previous sessions", "affirmed"),
-        ("The note does not say whether the patient had prior therapy.", "prior therapy", "undecided"),
-        ("The report does not reflect when the medication was prescribed.", "prescribed", "undecided"),
-        ("Muscle spasm was noted on examination.", "Muscle spasm", "affirmed"),
-    ],
-)
-def test_polarity(sentence: str, words: str, expected: str) -> None:
-    assert _polarity_of(sentence, words) == expected
-
-
-def test_negation_after_the_mention_can_be_switched_off() -> None:
-    sentence = "However, the prior therapy was not provided."
-    start = sentence.index("prior therapy")
-    assert is_negated(sentence, start, start + len("prior therapy"))
-    assert not is_negated(sentence, start, start + len("prior therapy"), after=False)
 
 
 # --- facts from small letters ---------------------------------------------------------------------

@@ -1,0 +1,382 @@
+"""The context of a finding named in a sentence, by trigger words with an explicit scope (ConText).
+
+A finding is affirmed unless a trigger puts it in a context: negated ("no spasm"), stated absent
+from the record ("there is no documentation of functional improvement"), possible ("suspected
+radiculopathy"), hypothetical ("to rule out a tear", "if the pain persists"), an indication
+("Flexeril for spasm"), historical ("history of a fracture"), about someone else ("his mother has
+diabetes"), or a guideline's statement ("recommended in patients with spasm"). The triggers, their
+directions, scopes, terminators and pseudo-triggers are data: guidelines/context.yaml.
+
+The algorithm follows ConText (Harkema et al. 2009): the sentence is cut into words; trigger phrases
+are found left to right, the longest at each place, pseudo-triggers consuming their words without
+effect; a forward trigger's scope runs from its last word to the first terminator of its category,
+the sentence end, or its category's word limit, a backward trigger's the other way; a finding
+takes every category whose scope holds it. Words are matched with a dictionary of phrases by their
+first word, so a sentence costs one pass over its words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.paths import GUIDELINES_DIR
+from engine.yamlio import load_yaml, validate
+
+CONTEXT_FILE = GUIDELINES_DIR / "context.yaml"
+
+Category = Literal[
+    "negated",
+    "absent",
+    "possible",
+    "hypothetical",
+    "indication",
+    "planned",
+    "historical",
+    "other_person",
+    "guideline",
+]
+CATEGORIES: tuple[Category, ...] = (
+    "negated",
+    "absent",
+    "possible",
+    "hypothetical",
+    "indication",
+    "planned",
+    "historical",
+    "other_person",
+    "guideline",
+)
+Direction = Literal["forward", "backward"]
+
+# Words, numbers (with their slashes and apostrophes: "w/o", "can't", "5/5") and the punctuation a
+# terminator may be: a hyphen splits "non-tender" into "non" and "tender".
+_WORD = re.compile(r"[a-z0-9]+(?:['’/][a-z0-9]+)*|[;:,]", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    start: int
+    end: int
+
+
+def words_of(text: str) -> list[Word]:
+    """The words of `text`, lowercased, with their character spans."""
+    return [Word(m.group().lower().replace("’", "'"), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(word.text for word in words_of(text))
+
+
+_CHOICE = re.compile(r"\{([^{}]*)\}")
+
+
+def expand(text: str) -> list[str]:
+    """The phrases a written phrase stands for: "{does,did} not show" is "does not show" and "did not
+    show"; an empty choice drops the word ("{,clear} evidence of")."""
+    match = _CHOICE.search(text)
+    if match is None:
+        return [text]
+    head, tail = text[: match.start()], text[match.end() :]
+    return [phrase for choice in match.group(1).split(",") for phrase in expand(head + choice + tail)]
+
+
+# --- the trigger file -----------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Phrase = Annotated[str, Field(min_length=1)]
+
+
+class _CategorySpec(_Strict):
+    max_words: Annotated[int, Field(ge=1, le=60)]
+    forward: list[Phrase] = []
+    backward: list[Phrase] = []
+    both: list[Phrase] = []
+
+
+class _ContextFile(_Strict):
+    categories: dict[Category, _CategorySpec]
+    pseudo: list[Phrase] = []
+    terminators: dict[Literal["all"] | Category, list[Phrase]] = {}
+    backward_terminators: dict[Category, list[Phrase]] = {}
+    elided_after: list[Phrase] = []
+    complements: list[Phrase] = []
+    complement_ends: list[Phrase] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger phrase: its category, the direction of its scope, and the scope's word limit."""
+
+    phrase: tuple[str, ...]
+    category: Category
+    direction: Direction
+    max_words: int
+
+
+# What a phrase found in a sentence is: triggers (one phrase may trigger several categories or both
+# directions), a pseudo-trigger, a terminator of some categories, the start of a complement that a
+# negation does not reach, or the end of one.
+@dataclass(frozen=True)
+class _Entry:
+    triggers: tuple[Trigger, ...] = ()
+    pseudo: bool = False
+    terminates: frozenset[str] = frozenset()
+    terminates_backward: frozenset[str] = frozenset()
+    complement: bool = False
+    complement_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Modifier:
+    """A trigger found in a sentence, the character span it governs, and the complements inside that
+    span it does not reach."""
+
+    category: Category
+    trigger: str
+    start: int
+    end: int
+    scope_start: int
+    scope_end: int
+    excluded: tuple[tuple[int, int], ...] = ()
+
+    def holds(self, start: int, end: int) -> bool:
+        """Whether the words text[start:end] lie in this trigger's reach (their first character in
+        its scope, outside its complements) and are not the trigger's own words."""
+        if not self.scope_start <= start <= self.scope_end or (self.start < end and start < self.end):
+            return False
+        return not any(low <= start < high for low, high in self.excluded)
+
+
+# A trie of phrases by word: each node maps a word to the next node; _END keys the entry of the phrase
+# that ends at a node.
+_END = ""
+Trie = dict[str, "Trie | _Entry"]
+
+
+@dataclass(frozen=True)
+class ContextRules:
+    """Every trigger, pseudo-trigger, terminator and complement, in a trie of their words."""
+
+    trie: Trie
+    source: Path
+    elided_after: frozenset[str] = frozenset()
+
+    def modifiers(self, text: str, words: Sequence[Word] | None = None) -> list[Modifier]:
+        """The triggers of `text` with their scopes, in the order they stand."""
+        words = words_of(text) if words is None else words
+        found = self._phrases(words)
+        modifiers: list[Modifier] = []
+        for position, (start, end, entry) in enumerate(found):
+            for trigger in entry.triggers:
+                if trigger.direction == "forward":
+                    first, last = end, self._forward_end(words, found, position, trigger)
+                elif start > 0 and words[start - 1].text in self.elided_after:
+                    continue
+                else:
+                    first, last = self._backward_start(words, found, position, trigger), start
+                if last <= first:
+                    continue
+                excluded = (
+                    _complements(words, found, first, last) if trigger.category in _NEGATIONS else ()
+                )
+                modifiers.append(
+                    Modifier(
+                        trigger.category,
+                        " ".join(trigger.phrase),
+                        words[start].start,
+                        words[end - 1].end,
+                        words[first].start,
+                        words[last - 1].end,
+                        excluded,
+                    )
+                )
+        return modifiers
+
+    def _phrases(self, words: Sequence[Word]) -> list[tuple[int, int, _Entry]]:
+        """The phrases found left to right, the longest at each place; a phrase's words are not
+        searched again."""
+        found: list[tuple[int, int, _Entry]] = []
+        index = 0
+        count = len(words)
+        while index < count:
+            node = self.trie.get(words[index].text)
+            longest: tuple[int, _Entry] | None = None
+            position = index
+            while isinstance(node, dict):
+                position += 1
+                entry = node.get(_END)
+                if isinstance(entry, _Entry):
+                    longest = (position, entry)
+                if position >= count:
+                    break
+                node = node.get(words[position].text)
+            if longest is None:
+                index += 1
+                continue
+            found.append((index, longest[0], longest[1]))
+            index = longest[0]
+        return found
+
+    @staticmethod
+    def _forward_end(
+        words: Sequence[Word], found: Sequence[tuple[int, int, _Entry]], position: int, trigger: Trigger
+    ) -> int:
+        """One past the last word of a forward trigger's scope."""
+        end = found[position][1]
+        limit = min(len(words), end + trigger.max_words)
+        for start, _, entry in found[position + 1 :]:
+            if start >= limit:
+                break
+            if _terminates(entry, trigger.category):
+                return start
+        return limit
+
+    @staticmethod
+    def _backward_start(
+        words: Sequence[Word], found: Sequence[tuple[int, int, _Entry]], position: int, trigger: Trigger
+    ) -> int:
+        """The first word of a backward trigger's scope."""
+        start = found[position][0]
+        limit = max(0, start - trigger.max_words)
+        for _, end, entry in reversed(found[:position]):
+            if end <= limit:
+                break
+            if _terminates(entry, trigger.category) or trigger.category in entry.terminates_backward:
+                return end
+        return limit
+
+
+_NEGATIONS = frozenset({"negated", "absent"})
+
+
+def _complements(
+    words: Sequence[Word], found: Sequence[tuple[int, int, _Entry]], first: int, last: int
+) -> tuple[tuple[int, int], ...]:
+    """The character spans, within words[first:last], that follow a complement phrase up to the next
+    complement end."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for start, end, entry in found:
+        if start < first or start >= last:
+            continue
+        if opened is not None and entry.complement_end:
+            spans.append((words[opened].start, words[start].start))
+            opened = None
+        if opened is None and entry.complement and end < last:
+            opened = end
+    if opened is not None:
+        spans.append((words[opened].start, words[last - 1].end))
+    return tuple(spans)
+
+
+def _terminates(entry: _Entry, category: str) -> bool:
+    return "all" in entry.terminates or category in entry.terminates
+
+
+@dataclass(frozen=True)
+class Context:
+    """The categories whose scope holds a finding, with the triggers that put it there."""
+
+    categories: frozenset[Category]
+    triggers: tuple[Modifier, ...] = ()
+
+    def __contains__(self, category: object) -> bool:
+        return category in self.categories
+
+
+AFFIRMED = Context(frozenset())
+
+
+def context_of(modifiers: Iterable[Modifier], start: int, end: int) -> Context:
+    """The context of the finding written at text[start:end], given the sentence's modifiers.
+
+    A trigger inside the finding's own words does not modify it ("no-fault" is no negation of
+    itself); a finding belongs to a scope when its first character lies in it.
+    """
+    held = tuple(m for m in modifiers if m.holds(start, end))
+    if not held:
+        return AFFIRMED
+    categories = {m.category for m in held}
+    if "possible" in categories and any(
+        n.category in _NEGATIONS and any(p.category == "possible" and n.holds(p.start, p.end) for p in held)
+        for n in held
+    ):
+        # "no concern for radiculopathy", "does not establish signs to suggest a tear": the
+        # possibility itself is denied
+        categories.discard("possible")
+    return Context(frozenset(categories), held)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+@cache
+def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
+    """Read and check guidelines/context.yaml; a problem raises InputError naming file and line."""
+    document = load_yaml(path)
+    parsed = validate(document, _ContextFile)
+    entries: dict[tuple[str, ...], _Entry] = {}
+    where: dict[tuple[str, ...], tuple[str | int, ...]] = {}
+
+    def entry_of(text: str, loc: tuple[str | int, ...]) -> tuple[tuple[str, ...], _Entry]:
+        phrase = _phrase(text)
+        if not phrase:
+            raise document.error(loc, f"{text!r} has no words")
+        where.setdefault(phrase, loc)
+        return phrase, entries.get(phrase, _Entry())
+
+    def each(texts: list[str]) -> Iterator[tuple[int, str]]:
+        for number, written in enumerate(texts):
+            for text in expand(written):
+                yield number, text
+
+    for category, spec in parsed.categories.items():
+        for direction in ("forward", "backward", "both"):
+            for number, text in each(getattr(spec, direction)):
+                phrase, entry = entry_of(text, ("categories", category, direction, number))
+                ways: tuple[Direction, ...] = ("forward", "backward") if direction == "both" else (direction,)
+                added = tuple(Trigger(phrase, category, way, spec.max_words) for way in ways)
+                entries[phrase] = replace(entry, triggers=(*entry.triggers, *added))
+    for number, text in each(parsed.pseudo):
+        phrase, entry = entry_of(text, ("pseudo", number))
+        if entry.triggers:
+            raise document.error(("pseudo", number), f"{text!r} is a trigger; a pseudo-trigger is not")
+        entries[phrase] = _Entry(pseudo=True)
+    for which, texts in parsed.terminators.items():
+        for number, text in each(texts):
+            phrase, entry = entry_of(text, ("terminators", which, number))
+            entries[phrase] = replace(entry, terminates=entry.terminates | {which})
+    for which, texts in parsed.backward_terminators.items():
+        for number, text in each(texts):
+            phrase, entry = entry_of(text, ("backward_terminators", which, number))
+            entries[phrase] = replace(entry, terminates_backward=entry.terminates_backward | {which})
+    for number, text in each(parsed.complements):
+        phrase, entry = entry_of(text, ("complements", number))
+        entries[phrase] = replace(entry, complement=True)
+    for number, text in each(parsed.complement_ends):
+        phrase, entry = entry_of(text, ("complement_ends", number))
+        entries[phrase] = replace(entry, complement_end=True)
+    trie: Trie = {}
+    for phrase, entry in entries.items():
+        node = trie
+        for word in phrase:
+            child = node.setdefault(word, {})
+            assert isinstance(child, dict)
+            node = child
+        # a pseudo-trigger triggers and ends nothing: its words are passed over
+        node[_END] = _Entry(pseudo=True) if entry.pseudo else entry
+    elided = frozenset(word for text in parsed.elided_after for word in _phrase(text))
+    return ContextRules(trie, path, elided)

@@ -1,0 +1,120 @@
+"""The role of a sentence: a conclusion, a guideline's statement, a stated absence, or the record.
+
+- A *conclusion* states the outcome of a review ("... is not medically necessary", "non-certified",
+  the UR's reasons for its decision). It is never read: facts used to predict an outcome never come
+  from the outcome itself (blind mode).
+- A *guideline* sentence only tells what a guideline says or requires ("MTUS recommends ...",
+  "Documentation of functional improvement is required ..."): it names every finding the guideline
+  asks for, none of which is about this patient. It is not read.
+- A *record* sentence says what the record documents about this patient; an *absence* is a record
+  sentence in which the reviewer states that the record lacks something ("there is no
+  documentation of ...", "... was not provided"). Both are read.
+
+How a sentence is told (the words are data: guidelines/roles.yaml):
+1. a conclusion marker makes it a conclusion;
+2. words naming this case or patient at its opening ("In this case", "Here", "The applicant's
+   ...", "On 11/8/2016 ...") make it the record, whatever else it says: a guideline clause inside
+   it is the context layer's to set aside (engine/letters/context.py);
+3. a requirement ("there should be documentation of", "... is required before ...") makes it a
+   guideline's;
+4. words naming this case or patient anywhere, or the record ("the submitted documentation", "the
+   treating physician"), make it the record;
+5. a guideline's words make it a guideline's; so does, in a rationale, the general present tense
+   with no word of the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.letters.cues import DATE_RE, AnyOf, Key, KeySet
+from engine.letters.sentences import SectionName
+from engine.paths import GUIDELINES_DIR
+from engine.yamlio import load_yaml, validate
+
+ROLES_FILE = GUIDELINES_DIR / "roles.yaml"
+
+Role = Literal["record", "absence", "guideline", "conclusion"]
+# How far into a sentence words naming the case still open it ("However, in this case, ...").
+_OPENING = 40
+
+Regex = Annotated[str, Field(min_length=1)]
+
+
+class _RolesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    person: Regex
+    conclusion: list[Regex]
+    guideline: list[Regex]
+    normative: list[Regex]
+    case: list[Regex]
+    anchor: list[Regex]
+    record_words: list[Regex]
+
+
+@dataclass(frozen=True)
+class RoleLexicon:
+    """The compiled markers of guidelines/roles.yaml."""
+
+    conclusion: AnyOf
+    guideline: AnyOf
+    normative: AnyOf
+    case: AnyOf
+    anchor: AnyOf
+    record_words: AnyOf
+    keys: KeySet
+
+    def role(
+        self, sentence: str, section: SectionName, present: set[Key] | None = None, lowered: str | None = None
+    ) -> Role:
+        """Whether `sentence` is a conclusion, a guideline's statement or the record (see the module
+        docstring; "absence" is told by the context layer, which knows the triggers of absence).
+
+        `present` may give the keys of `self.keys` found in the sentence, `lowered` its lowercase."""
+        lowered = sentence.lower() if lowered is None else lowered
+        present = self.keys.found_in(lowered) if present is None else present
+        if self.conclusion.search(sentence, present, lowered):
+            return "conclusion"
+        opening = self.case.first_start(sentence, present, lowered)
+        if opening is not None and opening <= _OPENING:
+            return "record"
+        if self.normative.search(sentence, present, lowered):
+            return "guideline"
+        if opening is not None or self.anchor.search(sentence, present, lowered):
+            return "record"
+        if self.guideline.search(sentence, present, lowered):
+            return "guideline"
+        if section == "rationale" and not self.record_words.search(sentence, present, lowered):
+            return "guideline"
+        return "record"
+
+    def states_conclusion(self, sentence: str) -> bool:
+        return self.conclusion.search(sentence)
+
+
+@cache
+def load_roles(path: Path = ROLES_FILE) -> RoleLexicon:
+    """Read and check guidelines/roles.yaml; a bad regex is an InputError naming file and line."""
+    document = load_yaml(path)
+    parsed = validate(document, _RolesFile)
+
+    def compiled(field: str) -> AnyOf:
+        patterns = [
+            p.replace("{person}", parsed.person).replace("{date}", DATE_RE) for p in getattr(parsed, field)
+        ]
+        for number, pattern in enumerate(patterns):
+            problem = AnyOf.problem(pattern)
+            if problem:
+                raise document.error((field, number), f"invalid regex: {problem}")
+        return AnyOf(*patterns)
+
+    fields = ("conclusion", "guideline", "normative", "case", "anchor", "record_words")
+    markers = {field: compiled(field) for field in fields}
+    keys = KeySet(key for marker in markers.values() for key in marker.index.keys.keys)
+    return RoleLexicon(**markers, keys=keys)

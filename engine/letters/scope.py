@@ -1,0 +1,400 @@
+"""What a finding is about: the requested items a sentence names, and so the items a fact belongs to.
+
+A sentence names treatments by drug (brand or generic), by treatment words of a kind ("physical
+therapy", "chiropractic"), by drug class ("opioids", "muscle relaxants") or in general
+("medications", "sessions", "conservative care"); each name stands for the requested items it can
+mean, and the most specific name wins where several overlap. A finding read in a sentence belongs
+to the items named beside its words (its object, "initial trial of chiropractic", or its subject,
+"Norco was continued"), else to those named in its part of the sentence, else to those the sentence
+names at all; a rationale's finding belongs to the rationale's own item; a summary sentence that
+names no treatment gives an item fact to every item the fact admits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.letters.cues import CueBook, FactRules, ItemFilter
+from engine.letters.sentences import Sentence
+from engine.vocab import Token, Vocabulary, phrase_key, tokenize
+
+_I = re.IGNORECASE
+# At most this many names of one sentence decide where its finding lands.
+_MENTION_CAP = 12
+
+
+@dataclass(frozen=True, slots=True)
+class ItemTarget:
+    """What the clinical reader needs to know of a requested item to attach facts to it."""
+
+    item_id: str
+    kind: str
+    generic: str | None
+    ingredients: frozenset[str]
+    drug_class: str | None
+    is_drug: bool
+    visit_based: bool = False
+
+    def admitted_by(self, admitted: ItemFilter | None) -> bool:
+        if admitted is None:
+            return True
+        return self.kind in admitted.kinds or (
+            self.drug_class is not None and self.drug_class in admitted.drug_classes
+        )
+
+
+# How specific a name is: a drug names one drug; a treatment word a kind; a class word a drug class;
+# "medications", "sessions", "conservative care" any treatment of a sort.
+_DRUG, _KIND, _CLASS, _GENERIC = 3, 2, 1, 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A treatment named in a sentence, how specific the words are, and the requested items they name."""
+
+    start: int
+    end: int
+    items: frozenset[str]
+    rank: int
+    # names of one family may stand in one list: drugs with drug classes, therapies with therapies
+    drug_family: bool
+
+    @property
+    def is_drug(self) -> bool:
+        return self.rank == _DRUG
+
+    @property
+    def specific(self) -> bool:
+        return self.rank >= _KIND
+
+
+_OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|further|different|alternative)\s+(?:\w+\s+)?$", _I)
+# "medications including Norco and Motrin": the list says which medications.
+_LIST_FOLLOWS = re.compile(
+    r"^(?:\s+\w+)?\s*(?:,\s*)?(?:including|includ(?:e|es|ed)|such\s+as|namely|consisting\s+of|of|listed|list|:)\s",
+    _I,
+)
+# Words that may stand between the names of a list: "Flexeril 10 mg #60, and Norco".
+_LIST_FILLER = frozenset(
+    [
+        "and",
+        "or",
+        "plus",
+        "as",
+        "well",
+        "mg",
+        "mcg",
+        "g",
+        "gm",
+        "gms",
+        "ml",
+        "tab",
+        "tabs",
+        "tablet",
+        "tablets",
+        "cap",
+        "caps",
+        "capsule",
+        "capsules",
+        "er",
+        "xr",
+        "cr",
+        "sr",
+        "dr",
+        "hcl",
+        "patch",
+        "patches",
+        "cream",
+        "gel",
+        "bid",
+        "tid",
+        "qid",
+        "daily",
+        "prn",
+        "po",
+        "the",
+    ]
+)
+_GAP_WORD = re.compile(r"[A-Za-z]+")
+
+
+class Namer:
+    """Finds the treatments a sentence names and the requested items they are, and so where a finding
+    read in it belongs."""
+
+    def __init__(self, vocab: Vocabulary, cues: CueBook, targets: Sequence[ItemTarget]) -> None:
+        self.vocab = vocab
+        self.cues = cues
+        self.targets = targets
+        self._names: dict[int, list[_Name]] = {}
+        self._drugs: dict[str, list[tuple[int, int, str]]] = {}
+        self._tokenized: dict[str, list[Token]] = {}
+        self.drug_words = _first_words(vocab, "drugs")
+        self.treatment_words = _first_words(vocab, "treatments")
+        self._word_forms: dict[str, set[str]] = {}
+
+    def drugs(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, generic) of every drug the text names."""
+        found = self._drugs.get(text)
+        if found is None:
+            found = (
+                [(m.start, m.end, m.payload[0]) for m in self.vocab.drug_names.find(text, self._tokens(text))]
+                if self._forms(text.lower()) & self.drug_words
+                else []
+            )
+            self._drugs[text] = found
+        return found
+
+    def _tokens(self, text: str) -> list[Token]:
+        found = self._tokenized.get(text)
+        if found is None:
+            found = self._tokenized[text] = tokenize(text)
+        return found
+
+    def may_name_drugs(self, sentence: Sentence, at_least: int) -> bool:
+        """A cheap test: does the sentence hold the first words of `at_least` drug names?"""
+        return len(self._forms(sentence.lowered) & self.drug_words) >= at_least
+
+    def _forms(self, lowered: str) -> set[str]:
+        found = self._word_forms.get(lowered)
+        if found is None:
+            found = self._word_forms[lowered] = set(_WORD.findall(lowered))
+        return found
+
+    def names(self, sentence: Sentence) -> list[_Name]:
+        found = self._names.get(sentence.start)
+        if found is None:
+            found = self._find(sentence.text)
+            self._names[sentence.start] = found
+        return found
+
+    def _find(self, text: str) -> list[_Name]:
+        found = [
+            _Name(start, end, self._drug_items(generic), _DRUG, True)
+            for start, end, generic in self.drugs(text)
+        ]
+        drugs = frozenset(t.item_id for t in self.targets if t.is_drug)
+        phrases = (
+            self.vocab.treatment_words.find(text, self._tokens(text))
+            if self._forms(text.lower()) & self.treatment_words
+            else []
+        )
+        for phrase in phrases:
+            word = phrase.payload
+            if word is None or word.weak:
+                continue
+            if word.kind == "medication":
+                found.append(_Name(phrase.start, phrase.end, drugs, _GENERIC, True))
+            elif word.kind == "compound_topical":
+                items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
+                found.append(_Name(phrase.start, phrase.end, items, _CLASS, True))
+            else:
+                items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
+                found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
+        words = self.cues.name_words
+        if words is not None:
+            for match in words.pattern.finditer(text):
+                for sort, drug_class in words.named_by[match.lastgroup or ""]:
+                    if sort == "class":
+                        items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
+                        found.append(_Name(match.start(), match.end(), items, _CLASS, True))
+                    elif sort == "medications":
+                        found.append(_Name(match.start(), match.end(), drugs, _GENERIC, True))
+                    elif sort == "visits":
+                        visits = frozenset(t.item_id for t in self.targets if t.visit_based)
+                        found.append(_Name(match.start(), match.end(), visits, _GENERIC, False))
+                    else:
+                        found.append(_Name(match.start(), match.end(), frozenset(), _GENERIC, False))
+        names = []
+        for name in found:
+            # a general word inside or beside a more specific one is part of it ("chiropractic treatment")
+            if any(
+                other.rank > name.rank and other.start - 1 <= name.end and name.start <= other.end + 1
+                for other in found
+            ):
+                continue
+            items = self._unless_other(text, name.start, name.items)
+            if name.rank <= _CLASS and _LIST_FOLLOWS.match(text, name.end):
+                following = [o for o in found if o.is_drug and name.end <= o.start <= name.end + 60]
+                items = frozenset() if following else items
+            names.append(_Name(name.start, name.end, items, name.rank, name.drug_family))
+        return sorted(names, key=lambda n: (n.start, n.end))
+
+    @staticmethod
+    def _unless_other(text: str, start: int, items: frozenset[str]) -> frozenset[str]:
+        """ "other medications", "additional therapy" name something besides the requested items."""
+        return frozenset() if _OTHER_BEFORE.search(text, max(0, start - 24), start) else items
+
+    def _principal(self, generic: str) -> set[str]:
+        """The drug itself, or a combination's ingredients of its own class (hydrocodone in Norco)."""
+        drug = self.vocab.drugs[generic]
+        if drug.kind == "single":
+            return {generic}
+        return {i for i in drug.ingredients if self.vocab.drugs[i].drug_class == drug.drug_class} or {generic}
+
+    def _drug_items(self, generic: str) -> frozenset[str]:
+        principal = self._principal(generic)
+        matched = set()
+        for target in self.targets:
+            if target.generic is not None:
+                if target.generic == generic or principal & self._principal(target.generic):
+                    matched.add(target.item_id)
+            elif target.ingredients == {generic}:
+                matched.add(target.item_id)
+        return frozenset(matched)
+
+    def drugs_of_classes(self, sentence: Sentence, classes: Sequence[str]) -> set[str]:
+        """The drugs named in the sentence that are, or contain, a drug of one of these classes."""
+        wanted = set(classes)
+        found: set[str] = set()
+        if not self.may_name_drugs(sentence, min(2, len(classes))):
+            return found
+        for _, _, generic in self.drugs(sentence.text):
+            drug = self.vocab.drugs[generic]
+            parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
+            if drug.drug_class in wanted or any(part.drug_class in wanted for part in parts):
+                found.add(drug.generic)
+        return found
+
+
+    def item_targets(
+        self, sentence: Sentence, matched: tuple[int, int] | None, rules: FactRules
+    ) -> list[str]:
+        """The items an item fact read in `sentence` is about (see the module docstring).
+
+        The cue's own words may name a treatment ("urine drug screens" for monitoring, "5 physical
+        therapy visits"); they decide only where they name a requested item the fact admits.
+        """
+        admitted = [t.item_id for t in self.targets if t.admitted_by(rules.applies_to)]
+        if rules.ignore_names:
+            if sentence.section != "summary":
+                return [sentence.item_id] if sentence.item_id in admitted else []
+            return admitted if rules.applies_to is not None or len(self.targets) == 1 else []
+        names = self.names(sentence)
+        inside = [n for n in names if matched is not None and n.start >= matched[0] and n.end <= matched[1]]
+        outside = [n for n in names if n not in inside]
+        if matched is not None and outside:
+            outside = (
+                _beside(sentence.text, outside, matched)
+                or _in_segment(sentence.text, outside, matched)
+                or outside
+            )
+        # A drug or treatment named by the cue's own words is specific; "medications" is not, when the
+        # sentence lists what they are ("Current medications included X and Y").
+        specific_inside = [n for n in inside if n.specific]
+        named_inside = frozenset().union(
+            *(n.items for n in (specific_inside if outside else inside)[:_MENTION_CAP])
+        )
+        named_outside = frozenset().union(*(n.items for n in outside[:_MENTION_CAP])) if outside else None
+        if sentence.section != "summary":
+            own = sentence.item_id
+            if own not in admitted:
+                return []
+            if own in named_inside or (named_outside is not None and own in named_outside):
+                return [own]
+            # a history fact must name the treatment it is the history of
+            return [own] if named_outside is None and "rationale" not in rules.needs_name else []
+        chosen = [
+            i for i in admitted if i in named_inside or (named_outside is not None and i in named_outside)
+        ]
+        if chosen or named_outside is not None or "summary" in rules.needs_name:
+            return chosen
+        if rules.applies_to is None:
+            return admitted if len(self.targets) == 1 else []
+        return admitted
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Built once per vocabulary; the vocabulary is held so that its id is never reused for another.
+_FIRST_WORDS: dict[tuple[int, str], tuple[Vocabulary, frozenset[str]]] = {}
+
+
+def _first_words(vocab: Vocabulary, of: Literal["drugs", "treatments"]) -> frozenset[str]:
+    """The first word of every drug name or treatment phrase of the vocabulary."""
+    entry = _FIRST_WORDS.get((id(vocab), of))
+    if entry is None or entry[0] is not vocab:
+        if of == "drugs":
+            phrases = [entry.name for drug in vocab.drugs.values() for entry in drug.name_entries]
+        else:
+            phrases = [
+                phrase
+                for kind in vocab.kinds.values()
+                for phrase in [
+                    *kind.words,
+                    *kind.weak_words,
+                    *(w for sub in kind.subtypes for w in sub.words),
+                ]
+            ]
+        firsts = {key[0] for key in map(phrase_key, phrases) if key}
+        # and the plurals the vocabulary's phrase matching reads as them
+        plurals = (
+            {w + "s" for w in firsts}
+            | {w + "es" for w in firsts}
+            | {w[:-1] + "ies" for w in firsts if w[-1:] == "y"}
+        )
+        entry = _FIRST_WORDS[(id(vocab), of)] = (vocab, frozenset(firsts | plurals))
+    return entry[1]
+
+
+_SEGMENT_BREAK = re.compile(r"[,;]")
+_NEAR_WORDS = 4
+
+
+def _in_segment(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
+    low, high = _segment(text, matched[0], matched[1])
+    return [n for n in names if n.start < high and n.end > low]
+
+
+_LIST_INTRODUCED = re.compile(r"(?:includ(?:e|es|ed|ing)|consist(?:s|ed)?\s+of|such\s+as|:)\s*$", _I)
+
+
+def _beside(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
+    """The names written right after the cue's words (its object: "initial trial of chiropractic"), or
+    right before them ("Norco was continued"), with the names listed together with them: of one
+    family ("continued use of medication, chiropractic" continues the medication only), or of any
+    after words that introduce a list ("Prior treatment included TENS, medication, chiropractic")."""
+    any_family = _LIST_INTRODUCED.search(text, 0, matched[1]) is not None
+    after = [n for n in names if n.start >= matched[1]]
+    before = [n for n in names if n.end <= matched[0]][::-1]
+    sides = []
+    if after and _near(text[matched[1] : after[0].start]):
+        sides.append((_gap_words(text[matched[1] : after[0].start]), 0, after))
+    if before and _near(text[before[0].end : matched[0]]):
+        sides.append((_gap_words(text[before[0].end : matched[0]]), 1, before))
+    if not sides:
+        return []
+    # the nearer side; at equal distance, the object after the cue's words
+    _, _, side = min(sides, key=lambda entry: entry[:2])
+    chain = [side[0]]
+    for name in side[1:]:
+        previous = chain[-1]
+        gap = (
+            text[previous.end : name.start] if name.start >= previous.end else text[name.end : previous.start]
+        )
+        if (name.drug_family != previous.drug_family and not any_family) or not _listed_together(gap):
+            break
+        chain.append(name)
+    return chain
+
+
+def _gap_words(gap: str) -> int:
+    return len(_GAP_WORD.findall(gap))
+
+
+def _near(gap: str) -> bool:
+    return not re.search(r"[.;:]", gap) and len(_GAP_WORD.findall(gap)) <= _NEAR_WORDS
+
+
+def _listed_together(gap: str) -> bool:
+    return not re.search(r"[.;:]", gap) and all(w.lower() in _LIST_FILLER for w in _GAP_WORD.findall(gap))
+
+
+def _segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """The comma- or semicolon-separated part of a sentence around text[start:end]."""
+    low = 0
+    for match in _SEGMENT_BREAK.finditer(text, 0, start):
+        low = match.end()
+    following = _SEGMENT_BREAK.search(text, end)
+    return low, following.start() if following else len(text)

@@ -1,0 +1,151 @@
+"""The context layer (engine/letters/context.py, guidelines/context.yaml): what a trigger word does to a
+finding named after or before it, its scope, terminators, pseudo-triggers and complements, and the
+file's checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+from engine.letters.context import context_of, expand, load_context_rules, words_of
+
+
+def categories(sentence: str, finding: str) -> set[str]:
+    start = sentence.index(finding)
+    rules = load_context_rules()
+    return set(context_of(rules.modifiers(sentence), start, start + len(finding)).categories)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "finding", "expected"),
+    [
+        # negation, forward and backward
+        ("There were no spasms in the paracervical muscles.", "spasms", {"negated"}),
+        ("The patient denies numbness, tingling, or weakness.", "weakness", {"negated"}),
+        ("Straight leg raise was negative bilaterally.", "Straight leg raise", {"negated"}),
+        ("The abdomen is non-tender.", "tender", {"negated"}),
+        ("Muscle spasm was noted on examination.", "Muscle spasm", set()),
+        # a positive finding ends a negation looking back past it
+        ("Positive straight leg raise on the left and negative on the right.", "straight leg raise", set()),
+        # the reviewer states the record lacks it: documented as absent
+        (
+            "There was no documentation of objective functional improvement.",
+            "functional improvement",
+            {"absent"},
+        ),
+        ("There is a lack of documentation of functional improvement.", "functional improvement", {"absent"}),
+        ("The records do not establish signs of radiculopathy.", "radiculopathy", {"absent"}),
+        ("Functional improvement was not documented.", "Functional improvement", {"absent"}),
+        ("A home exercise program has not been described.", "home exercise program", {"absent"}),
+        # a list after one trigger: "no evidence of X or any findings consistent with Y"
+        (
+            "There was no evidence of spasm or any findings consistent with radiculopathy.",
+            "radiculopathy",
+            {"absent"},
+        ),
+        # pseudo-triggers: the words of a trigger that trigger nothing
+        ("MRI of the lumbar spine without contrast showed a disc protrusion.", "disc protrusion", set()),
+        ("There was no change in the radicular pain.", "radicular pain", set()),
+        ("She reported very little, if any, functional improvement.", "functional improvement", {"negated"}),
+        # what a negated finding was sought with, and what an attribute is of, stay affirmed
+        ("No functional improvement with the previous sessions was shown.", "previous sessions", set()),
+        ("The quantity of prior sessions was not provided.", "prior sessions", set()),
+        ("There is no documentation of the outcome of the prior injection.", "injection", {"historical"}),
+        (
+            "There is no documentation of improvement with the previous sessions and remaining deficits.",
+            "remaining deficits",
+            {"absent"},
+        ),
+        # an embedded question leaves its content unread, not denied
+        ("The note does not say whether the patient had prior therapy.", "prior therapy", {"hypothetical"}),
+        ("The report does not reflect when the medication was prescribed.", "prescribed", set()),
+        # terminators: a turn of the sentence ends the scope
+        ("The patient had no spasm, but there was tenderness.", "tenderness", set()),
+        (
+            "While the report does not discuss therapy, the UR letter states she had therapy.",
+            "had therapy",
+            set(),
+        ),
+        # possible, hypothetical, indication, planned
+        ("An MRI was requested to rule out a rotator cuff tear.", "rotator cuff tear", {"hypothetical"}),
+        (
+            "It is possible that the previous therapy was several years ago.",
+            "several years ago",
+            {"possible", "historical"},
+        ),
+        ("The findings are suspicious for a meniscal tear.", "meniscal tear", {"possible"}),
+        (
+            "The records do not establish signs to cause concern for radiculopathy.",
+            "radiculopathy",
+            {"absent"},
+        ),
+        ("If the pain persists, injections may be considered.", "pain persists", {"hypothetical"}),
+        (
+            "The patient is at risk for gastrointestinal bleeding.",
+            "gastrointestinal bleeding",
+            {"hypothetical"},
+        ),
+        ("Flexeril was prescribed for muscle spasm.", "muscle spasm", {"indication"}),
+        ("Physical therapy was requested for the lumbar spine.", "Physical therapy", {"planned"}),
+        # historical and someone else's
+        ("She has a history of peptic ulcer disease.", "peptic ulcer disease", {"historical"}),
+        ("His mother has diabetes.", "diabetes", {"other_person"}),
+        # a guideline's clause inside a sentence about this patient
+        (
+            "MTUS supports relaxants in patients with acute spasm; here, the patient has spasm.",
+            "acute spasm",
+            {"guideline"},
+        ),
+        (
+            "MTUS supports relaxants in patients with acute spasm; here, the patient has spasm.",
+            "has spasm",
+            set(),
+        ),
+    ],
+)
+def test_context_of_a_finding(sentence: str, finding: str, expected: set[str]) -> None:
+    assert categories(sentence, finding) == expected
+
+
+def test_a_trigger_is_no_context_of_its_own_words() -> None:
+    sentence = "No aberrant behavior was noted."
+    rules = load_context_rules()
+    assert context_of(rules.modifiers(sentence), 0, len("No aberrant behavior")).categories == frozenset()
+
+
+def test_words_keep_slashes_and_split_hyphens() -> None:
+    assert [w.text for w in words_of("Pain-free, w/o r/o; non-tender.")] == [
+        "pain",
+        "free",
+        ",",
+        "w/o",
+        "r/o",
+        ";",
+        "non",
+        "tender",
+    ]
+
+
+def test_choices_expand() -> None:
+    assert expand("{does,did} not {show,note}") == [
+        "does not show",
+        "does not note",
+        "did not show",
+        "did not note",
+    ]
+    assert expand("no {,clear }evidence") == ["no evidence", "no clear evidence"]
+
+
+def test_the_trigger_file_is_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "context.yaml"
+    bad.write_text("categories:\n  negated:\n    max_words: 8\n    forward: ['---']\n")
+    with pytest.raises(InputError, match=r"context\.yaml:4: .*has no words"):
+        load_context_rules.__wrapped__(bad)
+    bad.write_text("categories:\n  negated:\n    max_words: 8\n    sideways: [no]\n")
+    with pytest.raises(InputError, match=r"context\.yaml:4"):
+        load_context_rules.__wrapped__(bad)
+    bad.write_text("categories:\n  negated:\n    max_words: 8\n    forward: [nope]\npseudo: [nope]\n")
+    with pytest.raises(InputError, match=r"context\.yaml:5: .*pseudo"):
+        load_context_rules.__wrapped__(bad)

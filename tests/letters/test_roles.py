@@ -1,0 +1,67 @@
+"""The role of a sentence (engine/letters/roles.py, guidelines/roles.yaml): a conclusion, a
+guideline's statement, or the record."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.letters.roles import load_roles
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Therefore, the request for Norco 10/325mg #90 is not medically necessary.",
+        "The request for 12 sessions of physical therapy is medically necessary and appropriate.",
+        "No, the request for multilevel lumbar facet injections was not medically necessary.",
+        "On 11-04-2016 the request for cervical spine MRI was non-certified by utilization review.",
+        "Proceeding with cervical spine MRI is not indicated.",
+        "Medical necessity has not been established.",
+        "The request is not supported by the guidelines.",
+        "Utilization Review partially-certified the prescribed Fexmid and Norco.",
+        "Physical therapy was denied due to lack of documentation of functional improvement.",
+    ],
+)
+def test_sentences_stating_a_conclusion(sentence: str) -> None:
+    assert load_roles().role(sentence, "rationale") == "conclusion"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The injured worker denied side effects.",
+        "Work status was modified.",
+        "The records indicated the patient had 6 prior sessions.",
+        "There is no evidence of red flags.",
+    ],
+)
+def test_findings_are_not_conclusions(sentence: str) -> None:
+    assert load_roles().role(sentence, "rationale") != "conclusion"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "MTUS recommends manual therapy for chronic pain if caused by musculoskeletal conditions.",
+        "There should be documentation of objective functional improvement.",
+        "Muscle relaxants are recommended as a second-line option for acute exacerbations.",
+        "For a flare up, or a recurrence of symptoms, re-evaluation of previous treatment is necessary.",
+        "If there is no improvement, the medicines are tapered and discontinued.",
+        "They also state, a response to the use of AEDs has been defined as a 30%-50% reduction in pain.",
+    ],
+)
+def test_guideline_restatements(sentence: str) -> None:
+    assert load_roles().role(sentence, "rationale") == "guideline"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The patient has been taking Ambien for longer than the 2-6 week period recommended by the ODG.",
+        "In this case, there is no documentation of objective functional improvement.",
+        "Prescribing has occurred consistently for a year.",
+        "Treatment for spasm is not adequately documented.",
+    ],
+)
+def test_findings_about_the_patient_are_read(sentence: str) -> None:
+    assert load_roles().role(sentence, "rationale") == "record"
