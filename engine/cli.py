@@ -313,13 +313,21 @@ def extract(
 def audit(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="IMR letters (PDF or text), case YAML files, or folders; none: report on --db."),
+        typer.Argument(
+            metavar="PATH",
+            help="IMR letters (PDF or text), case YAML files, or folders of them; none: report on --db.",
+            show_default=False,
+        ),
     ] = None,
     db: Annotated[
-        Path, typer.Option("--db", help="The audit database: created, or added to (never overwritten).")
+        Path,
+        typer.Option(
+            "--db", metavar="FILE", help="The audit database: created, or added to (never overwritten)."
+        ),
     ] = Path("imr-audit.db"),
     html: Annotated[
-        Path | None, typer.Option("--html", help="Write the report as one self-contained HTML page.")
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Also write the report as one self-contained HTML page."),
     ] = None,
     workers: WorkersOption = 0,
     as_json: Annotated[
@@ -328,7 +336,9 @@ def audit(
     cluster: Annotated[
         str | None,
         typer.Option(
-            "--cluster", help="Audit on this Dask scheduler (tcp://host:port) instead of local processes."
+            "--cluster",
+            metavar="ADDRESS",
+            help="Audit on this Dask scheduler (tcp://host:port) instead of local worker processes.",
         ),
     ] = None,
     export: Annotated[
@@ -339,23 +349,36 @@ def audit(
     ] = None,
     as_of: AsOfOption = None,
     rules: RulesOption = None,
+    timeout: TimeoutOption = 120.0,
+    quiet: QuietOption = False,
+    max_bytes: MaxBytesOption = None,
+    max_chars: MaxCharsOption = None,
+    max_items: MaxItemsOption = None,
 ) -> None:
-    """Audit many determinations into a database: figures, published figures beside them, inconsistent
-    pairs, rationales contradicted by the record; resumable (inputs already audited are skipped)."""
+    """Audit many determinations into a database and report on it: figures beside the published
+    ones, flagged items, inconsistent pairs, rationales contradicted by the record. Resumable: an
+    input already in the database under the same rules is skipped."""
     from engine.audit.command import AuditRequest, run_audit_command
 
-    request = AuditRequest(
-        paths=paths or [],
-        db=db,
-        html=html,
-        workers=workers,
-        as_json=as_json,
-        cluster=cluster,
-        export=export,
-        as_of=as_of.date() if as_of else None,
-        rules=rules,
-    )
-    raise typer.Exit(guarded(lambda: run_audit_command(request, _pack, stdout, _error_line)))
+    def body() -> int:
+        set_quiet(quiet)
+        apply_limits(max_bytes, max_chars, max_items)
+        request = AuditRequest(
+            paths=paths or [],
+            db=db,
+            html=html,
+            workers=workers,
+            as_json=as_json,
+            cluster=cluster,
+            export=export,
+            as_of=as_of.date() if as_of else None,
+            rules=rules,
+            timeout=timeout,
+            progress=not quiet,
+        )
+        return run_audit_command(request, _pack, out, error_line, note_line)
+
+    run_command(body)
 
 
 @rules_app.command("list")

@@ -17,23 +17,20 @@ from engine.paths import CASES_DIR, LETTERS_DIR
 from engine.rules import load_rules
 
 
-def _audit(paths: list[Path], db: Path, cluster: str | None) -> int:
-    from rich.console import Console
+class _Quiet:
+    def print(self, *renderables: object) -> None:
+        pass
 
+    def json(self, document: object) -> None:
+        pass
+
+
+def _audit(paths: list[Path], db: Path, cluster: str | None) -> int:
     request = AuditRequest(
-        paths=paths,
-        db=db,
-        html=None,
-        workers=1,
-        as_json=False,
-        cluster=cluster,
-        export=None,
-        as_of=None,
-        rules=None,
-    )
-    return run_audit_command(
-        request, lambda _: load_rules(), Console(file=open(os.devnull, "w")), sys.stderr.write
-    )
+        paths=paths, db=db, html=None, workers=1, as_json=False, cluster=cluster, export=None, as_of=None,
+        rules=None, timeout=120.0, progress=False,
+    )  # fmt: skip
+    return run_audit_command(request, lambda _: load_rules(), _Quiet(), sys.stderr.write, lambda _: None)
 
 
 def _stored(db: Path) -> list[tuple[object, ...]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from development_letters import all_letter_paths, letter_case, needs_letters
 
-from engine.audit import runner
+from engine.audit.record import AuditWorker
 from engine.audit.runner import LocalPool, run_audit
 from engine.audit.store import AuditStore
 from engine.paths import CASES_DIR, LETTERS_DIR
@@ -112,20 +112,20 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_finished(tmp_path: Path) -> Non
     assert _count(db, "SELECT audited FROM runs") == kept
 
 
-_audit_chunk = runner._audit_chunk
+_audit = AuditWorker.audit
 
 
-def _dies_on_the_poisoned(chunk: list[tuple[str, str]]) -> object:
-    if any(path.endswith("poisoned.yaml") for path, _ in chunk):
+def _dies_on_the_poisoned(worker: AuditWorker, path: str, sha256: str) -> object:
+    if path.endswith("poisoned.yaml"):
         os._exit(1)
-    return _audit_chunk(chunk)
+    return _audit(worker, path, sha256)
 
 
 def test_a_worker_that_dies_is_reported_for_its_letter_and_the_run_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The workers are forked from this process, so they inherit the patched task."""
-    monkeypatch.setattr(runner, "_audit_chunk", _dies_on_the_poisoned)
+    """The workers are forked from this process, so they inherit the patched method."""
+    monkeypatch.setattr(AuditWorker, "audit", _dies_on_the_poisoned)
     folder = tmp_path / "cases"
     folder.mkdir()
     names = sorted(p.name for p in (CASES_DIR / "2014-2015").glob("*.yaml"))
@@ -137,6 +137,10 @@ def test_a_worker_that_dies_is_reported_for_its_letter_and_the_run_goes_on(
         summary = run_audit([folder], store, pack, lambda: LocalPool(pack, None, 2), {}, progress=False)
     assert (summary.audited, summary.failed) == (len(names) + 1, 1)
     (error,) = summary.errors
-    assert "poisoned.yaml" in error and "worker process died" in error
+    assert (
+        "poisoned.yaml" in error
+        and "worker process exited with code 1" in error
+        and "again when retried" in error
+    )
     assert _count(tmp_path / "dead.db", "SELECT COUNT(*) FROM letters WHERE error IS NULL") == len(names)
     assert _count(tmp_path / "dead.db", "SELECT COUNT(*) FROM letters WHERE error_kind = 'worker_died'") == 1

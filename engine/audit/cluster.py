@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 
 from engine.audit.record import AuditWorker, LetterRecord, failed
 from engine.errors import InputError
 from engine.rules import RulePack
+
+# Letters per task: enough to make the scheduler's hand-over cheap, few enough to keep every
+# worker busy to the end and to lose little when a worker dies.
+CHUNK = 8
 
 _workers: dict[str, AuditWorker] = {}
 _workers_lock = threading.Lock()
@@ -52,10 +56,10 @@ class ClusterDispatcher:
         self.as_of = as_of
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
-    def results(self, chunks: Iterable[list[tuple[str, str]]]) -> Iterator[LetterRecord]:
+    def results(self, tasks: Sequence[tuple[str, str]]) -> Iterator[LetterRecord]:
         from distributed import as_completed
 
-        source = iter(chunks)
+        source = (list(tasks[i : i + CHUNK]) for i in range(0, len(tasks), CHUNK))
         chunk_of = {}
         initial = []
         for _ in range(3 * self.workers):

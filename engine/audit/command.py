@@ -1,28 +1,27 @@
 """`imr audit`: run the audit into the database (when inputs are given), then report from the
 database: terminal summary or --json, the HTML page, the Parquet export.
 
-Exit codes: 0 done; 2 bad input or inputs that could not be audited (each named on one line);
-130 interrupted by Ctrl-C (what was finished is kept, and a rerun resumes).
+Exit codes (engine.cliconv): 0 done; 1 an input failed inside the engine (a bug, or a worker that
+died); 2 bad input, or inputs that could not be read (each named on one line); 130 interrupted by
+Ctrl-C (what was finished is kept, and a rerun resumes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from rich.console import Console
+from typing import Any, Protocol
 
 from engine.audit.document import build_report, latest_rules_version
-from engine.audit.runner import Dispatcher, LocalPool, RunSummary, default_workers, run_audit
+from engine.audit.runner import Dispatcher, LocalPool, RunSummary, run_audit
 from engine.audit.store import AuditStore, connect_readonly
+from engine.cliconv import EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
 from engine.errors import InputError
 from engine.rules import RulePack
-
-INTERRUPTED = 130
+from engine.terminal import plain
 
 
 @dataclass(frozen=True)
@@ -36,26 +35,22 @@ class AuditRequest:
     export: tuple[str, Path] | None
     as_of: dt.date | None
     rules: list[Path] | None
+    timeout: float
+    progress: bool
+
+
+class Printer(Protocol):
+    def print(self, *renderables: Any) -> None: ...
+
+    def json(self, document: Any) -> None: ...
 
 
 def run_audit_command(
     request: AuditRequest,
     load_pack: Callable[[list[Path] | None], RulePack],
-    console: Console,
+    output: Printer,
     error_line: Callable[[str], None],
-) -> int:
-    try:
-        return _command(request, load_pack, console, error_line)
-    except KeyboardInterrupt:  # before or after the run (during it, the run keeps what is done)
-        error_line("interrupted")
-        return INTERRUPTED
-
-
-def _command(
-    request: AuditRequest,
-    load_pack: Callable[[list[Path] | None], RulePack],
-    console: Console,
-    error_line: Callable[[str], None],
+    note_line: Callable[[str], None],
 ) -> int:
     if request.export is not None and request.export[0].lower() != "parquet":
         raise InputError(None, f"--export supports parquet only, not {request.export[0]!r}")
@@ -73,7 +68,7 @@ def _command(
     summary: RunSummary | None = None
     if request.paths:
         pack = load_pack(request.rules)
-        summary = _audit(request, pack, console)
+        summary = _audit(request, pack)
         rules_version = pack.content_hash
     elif not request.db.exists():
         raise InputError(request.db, "no such audit database; name letters to audit into it")
@@ -86,30 +81,30 @@ def _command(
             document = report.model_dump(mode="json")
             if summary is not None:
                 document["run"] = _run_json(summary)
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            output.json(document)
         else:
             from engine.audit.terminal import summary as terminal_summary
 
             for renderable in terminal_summary(report):
-                console.print(renderable)
+                output.print(renderable)
             if summary is not None:
-                console.print(_run_line(summary), highlight=False)
+                output.print(plain(_run_line(summary)))
         if request.html is not None:
             from engine.audit.html import write_html
 
             write_html(report, request.html)
-            if not request.as_json:
-                console.print(f"report: {request.html}", highlight=False, markup=False)
+            note_line(f"report: {request.html}")
         if request.export is not None:
             from engine.audit.export import export_parquet
 
             written = export_parquet(db, request.export[1])
-            if not request.as_json:
-                console.print(f"exported {len(written)} tables to {request.export[1]}", highlight=False)
+            note_line(f"exported {len(written)} tables to {request.export[1]}")
     finally:
         db.close()
     if summary is None:
-        return 0
+        return EXIT_OK
+    for left_out in summary.left_out:
+        note_line(f"skipped: {left_out.path}: {left_out.reason}")
     for message in summary.errors:
         error_line(f"error: {message}")
     if summary.interrupted:
@@ -117,19 +112,21 @@ def _command(
             f"interrupted: {summary.audited} inputs audited in this run are kept in {request.db};"
             " run the same command again to go on"
         )
-        return INTERRUPTED
-    return 2 if summary.errors else 0
+        return EXIT_INTERRUPTED
+    if summary.internal_failures:
+        return EXIT_INTERNAL
+    return EXIT_INPUT if summary.errors else EXIT_OK
 
 
-def _audit(request: AuditRequest, pack: RulePack, console: Console) -> RunSummary:
-    workers = request.workers or default_workers()
+def _audit(request: AuditRequest, pack: RulePack) -> RunSummary:
+    workers = request.workers or os.cpu_count() or 1
 
     def dispatcher() -> Dispatcher:
         if request.cluster is not None:
             from engine.audit.cluster import ClusterDispatcher
 
             return ClusterDispatcher(request.cluster, pack, request.as_of)
-        return LocalPool(pack, request.as_of, workers)
+        return LocalPool(pack, request.as_of, request.workers, request.timeout)
 
     options = {
         "paths": [str(p) for p in request.paths],
@@ -139,7 +136,7 @@ def _audit(request: AuditRequest, pack: RulePack, console: Console) -> RunSummar
         "rules": [str(p) for p in request.rules] if request.rules else None,
     }
     with AuditStore(request.db) as store:
-        return run_audit(request.paths, store, pack, dispatcher, options, progress=not request.as_json)
+        return run_audit(request.paths, store, pack, dispatcher, options, progress=request.progress)
 
 
 def _run_json(summary: RunSummary) -> dict[str, object]:

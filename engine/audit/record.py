@@ -8,6 +8,7 @@ bad input or a bug, becomes that input's recorded error and the run goes on.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import socket
@@ -19,7 +20,6 @@ from typing import Any, Literal
 
 from engine.audit.categories import ServiceCategories, drug_class, load_categories, treatment_family
 from engine.audit.contradictions import Contradiction, contradictions_in_case, contradictions_in_reading
-from engine.batch import CASE_SUFFIXES
 from engine.errors import InputError
 from engine.evaluate import CaseResult, CriterionResult, EngineError, Evaluator, ItemResult, item_facts
 from engine.facts import (
@@ -31,6 +31,7 @@ from engine.facts import (
     load_case,
     load_fact_vocabulary,
 )
+from engine.inputs import CASE_SUFFIXES, read_bytes
 from engine.rules import RulePack
 from engine.vocab import Vocabulary, load_vocabulary
 
@@ -193,15 +194,21 @@ class AuditWorker:
                 return failed(path, sha256, message, "internal", self.name)
 
     def _audit(self, path: str, sha256: str) -> LetterRecord:
+        """The record carries the hash of the bytes read here (the file may have changed since it
+        was handed out under `sha256`)."""
         found: dict[str, list[Contradiction]]
         if input_kind(path) == "case":
-            case = load_case(Path(path))
+            data = read_bytes(path)
+            sha256 = hashlib.sha256(data).hexdigest()
+            case = load_case(Path(path), data)
             found = contradictions_in_case(case)
         else:
             from engine.letters.extract import read_letter
             from engine.letters.parse import parse_letter
 
-            reading = read_letter(parse_letter(path), self.vocab)
+            letter = parse_letter(path)
+            sha256 = letter.sha256 or sha256
+            reading = read_letter(letter, self.vocab)
             case = reading.case
             found = contradictions_in_reading(reading)
         result = self.evaluator.evaluate(case, self.as_of)

@@ -1,25 +1,19 @@
 """An audit run: find the inputs, skip those already audited, audit the rest over worker processes
 (or a Dask cluster), and write each result from this process as it comes.
 
-Inputs are hashed as they are handed out; an input whose sha256 the database already holds under
-the same rules version is skipped, so an interrupted run resumes where it stopped. Results are
-consumed in the order they complete and committed in batches (a transaction every
-`BATCH_LETTERS` letters or `BATCH_SECONDS`); memory stays flat however many letters there are.
-Ctrl-C stops handing out work and keeps everything finished so far.
+Every input is hashed first; one whose sha256 the database already holds under the same rules
+version is skipped, so an interrupted run resumes where it stopped. Results are consumed in the
+order they complete and committed in batches (a transaction every `BATCH_LETTERS` letters or
+`BATCH_SECONDS`); memory stays flat however many letters there are. Ctrl-C stops the workers and
+keeps everything finished so far.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
-import multiprocessing
-import os
-import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -38,22 +32,21 @@ from rich.text import Text
 
 from engine.audit.record import AuditWorker, LetterRecord, failed, input_kind, preload
 from engine.audit.store import AuditStore
-from engine.batch import input_files
+from engine.errors import InputError
+from engine.inputs import Entry, Skipped, find_inputs, read_bytes
 from engine.rules import RulePack
+from engine.workers import DEFAULT_TIMEOUT, WorkerPool, default_workers
 
 BATCH_LETTERS = 200
 BATCH_SECONDS = 0.5
-# Letters per task sent to a worker: enough to make the hand-over cheap, few enough to keep every
-# worker busy to the end and to lose little when a worker dies.
-CHUNK = 8
 
-AuditTask = tuple[str, str]  # (path, sha256)
+AuditTask = tuple[str, str]  # (path, sha256 of its bytes when handed out)
 
 
 class Dispatcher(Protocol):
-    """Audits chunks of tasks somewhere and yields each letter's record as its chunk completes."""
+    """Audits tasks somewhere and yields each letter's record as it completes."""
 
-    def results(self, chunks: Iterable[list[AuditTask]]) -> Iterator[LetterRecord]: ...
+    def results(self, tasks: Sequence[AuditTask]) -> Iterator[LetterRecord]: ...
 
     def close(self) -> None: ...
 
@@ -63,92 +56,53 @@ class Dispatcher(Protocol):
 _worker: AuditWorker | None = None
 
 
-def _init_process(pack: RulePack, as_of: dt.date | None) -> None:
-    global _worker
-    # Ctrl-C is the coordinator's to handle: it stops handing out work and keeps what is done
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = AuditWorker(pack, as_of)
-
-
-def _audit_chunk(chunk: list[AuditTask]) -> list[LetterRecord]:
-    assert _worker is not None
-    return [_worker.audit(path, sha) for path, sha in chunk]
-
-
 class LocalPool:
-    """One worker process per core (durable_rules holds the GIL), each with its own ruleset.
+    """One forked worker process per core (durable_rules holds the GIL), each with its own rulesets,
+    over engine.workers: a worker that dies costs only the letter it held, which is retried once in
+    a fresh process and recorded as failed if it kills that one too; a letter that hangs past the
+    time bound is stopped and recorded."""
 
-    A worker that dies (durable_rules' C code can abort the process) takes its chunk with it: the
-    letters then in flight are audited again one at a time in a fresh process, and a letter that
-    kills that one too is recorded as such.
-    """
-
-    def __init__(self, pack: RulePack, as_of: dt.date | None, workers: int) -> None:
+    def __init__(
+        self, pack: RulePack, as_of: dt.date | None, workers: int, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
         self.pack = pack
         self.as_of = as_of
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self.timeout = timeout
+        self._running: Iterator[LetterRecord] | None = None
 
-    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        # fork: the workers inherit the loaded rule pack instead of unpickling it
-        return ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_init_process,
-            initargs=(self.pack, self.as_of),
-        )
+    def results(self, tasks: Sequence[AuditTask]) -> Iterator[LetterRecord]:
+        self._running = self._results(tasks)
+        return self._running
 
-    def results(self, chunks: Iterable[list[AuditTask]]) -> Iterator[LetterRecord]:
-        source = iter(chunks)
-        first = next(source, None)
-        if first is None:
-            return  # everything already audited: no worker to start
-        source = itertools.chain([first], source)
-        preload(letters=any(input_kind(path) == "letter" for path, _ in first))
-        in_flight: dict[Future[list[LetterRecord]], list[AuditTask]] = {}
-        self._pool = self._new_pool(self.workers)
-        exhausted = False
-        while True:
-            while not exhausted and len(in_flight) < 3 * self.workers:
-                chunk = next(source, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                in_flight[self._pool.submit(_audit_chunk, chunk)] = chunk
-            if not in_flight:
-                return
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                chunk = in_flight.pop(future)
-                try:
-                    yield from future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    yield from self._one_by_one(chunk)
-            if broken:
-                lost = [task for chunk in in_flight.values() for task in chunk]
-                in_flight.clear()
-                self._pool.shutdown(wait=False)
-                yield from self._one_by_one(lost)
-                self._pool = self._new_pool(self.workers)
+    def _results(self, tasks: Sequence[AuditTask]) -> Iterator[LetterRecord]:
+        if not tasks:
+            return
+        preload(letters=any(input_kind(path) == "letter" for path, _ in tasks))
+        pack, as_of = self.pack, self.as_of
 
-    def _one_by_one(self, tasks: Sequence[AuditTask]) -> Iterator[LetterRecord]:
-        for path, sha in tasks:
-            pool = self._new_pool(1)
-            try:
-                yield from pool.submit(_audit_chunk, [(path, sha)]).result()
-            except BrokenProcessPool:
-                yield failed(
-                    path, sha, f"{path}: the worker process died while auditing this input", "worker_died"
-                )
-            finally:
-                pool.shutdown(wait=False)
+        def setup() -> None:
+            global _worker
+            _worker = AuditWorker(pack, as_of)
+
+        def job(task: AuditTask) -> LetterRecord:
+            assert _worker is not None
+            return _worker.audit(*task)
+
+        pool = WorkerPool(job, default_workers(self.workers, len(tasks)), setup, self.timeout)
+        for done in pool.run(tasks, ordered=False):
+            if done.result is not None:
+                yield done.result
+            else:
+                path, sha = done.task
+                kind = "worker_died" if "worker process" in (done.failure or "") else "internal"
+                yield failed(path, sha, f"{path}: {done.failure}", kind)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        # closing the generator stops every worker process (WorkerPool.run's cleanup)
+        if self._running is not None:
+            self._running.close()  # type: ignore[attr-defined]
+            self._running = None
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -164,6 +118,8 @@ class RunSummary:
     duplicates: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    internal_failures: int = 0
+    left_out: list[Skipped] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -178,12 +134,21 @@ class _RateColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f} letters/s", style="cyan")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _progress(total: int, enabled: bool) -> Progress:
+    # drawn from this thread only (auto_refresh off): a refresh thread would be copied, mid-lock,
+    # into every forked worker
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        auto_refresh=False,
+        disable=not (enabled and console.is_terminal),
+    )
 
 
 def run_audit(
@@ -195,26 +160,25 @@ def run_audit(
     progress: bool,
 ) -> RunSummary:
     """Audit every input into the store; see the module docstring."""
-    files = list(input_files(paths))
+    inputs = find_inputs(paths)
     run_id = store.begin_run(pack, options)
-    summary = RunSummary(run_id=run_id, rules_version=pack.content_hash, inputs=len(files))
-    already = store.done(pack.content_hash)
-    started = time.perf_counter()
-    console = Console(stderr=True)
-    bar = Progress(
-        TextColumn("auditing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not (progress and console.is_terminal),
+    summary = RunSummary(
+        run_id=run_id, rules_version=pack.content_hash, inputs=len(inputs.entries), left_out=inputs.skipped
     )
-    task = bar.add_task("audit", total=len(files))
+    written = store.done(pack.content_hash)
+    started = time.perf_counter()
     pending: list[LetterRecord] = []
     seen_sources: list[tuple[str, str]] = []
-    last_commit = time.monotonic()
+    last_commit = last_draw = time.monotonic()
+    bar = _progress(len(inputs.entries), progress)
+    task = bar.add_task("audit", total=len(inputs.entries))
+
+    def advance() -> None:
+        nonlocal last_draw
+        bar.advance(task)
+        if time.monotonic() - last_draw > 0.1:
+            bar.refresh()
+            last_draw = time.monotonic()
 
     def flush() -> None:
         nonlocal last_commit
@@ -227,46 +191,27 @@ def run_audit(
         last_commit = time.monotonic()
 
     def take(record: LetterRecord) -> None:
+        advance()
+        if record.sha256 in written:
+            # the file changed after it was handed out, into one already audited
+            seen_sources.append((record.sha256, record.source))
+            summary.duplicates += 1
+            return
+        written.add(record.sha256)
         pending.append(record)
         summary.audited += 1
         if record.error is not None:
             summary.failed += 1
             summary.errors.append(record.error)
-        bar.advance(task)
+            summary.internal_failures += record.error_kind in ("internal", "worker_died")
 
-    def chunks() -> Iterator[list[AuditTask]]:
-        handed_out: set[str] = set()
-        chunk: list[AuditTask] = []
-        for path in files:
-            source = str(path.resolve())
-            try:
-                sha = file_sha256(path)
-            except OSError as exc:
-                unreadable = hashlib.sha256(f"unreadable\0{source}".encode()).hexdigest()
-                take(failed(source, unreadable, f"{path}: cannot read: {exc.strerror}", "unreadable"))
-                continue
-            if sha in already or sha in handed_out:
-                if sha in already:
-                    summary.skipped += 1
-                else:
-                    summary.duplicates += 1
-                seen_sources.append((sha, source))
-                bar.advance(task)
-                continue
-            handed_out.add(sha)
-            chunk.append((source, sha))
-            if len(chunk) == CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
+    tasks = _tasks(inputs.entries, written, take, seen_sources, summary, advance)
     dispatcher = dispatcher_for()
     status = "interrupted"
     try:
         with bar:
             try:
-                for record in dispatcher.results(chunks()):
+                for record in dispatcher.results(tasks):
                     take(record)
                     if len(pending) >= BATCH_LETTERS or time.monotonic() - last_commit >= BATCH_SECONDS:
                         flush()
@@ -283,5 +228,41 @@ def run_audit(
     return summary
 
 
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+def _tasks(
+    entries: Sequence[Entry],
+    written: set[str],
+    take: Callable[[LetterRecord], None],
+    seen_sources: list[tuple[str, str]],
+    summary: RunSummary,
+    advance: Callable[[], None],
+) -> list[AuditTask]:
+    """The inputs still to audit, by content: those already in the database, or the same bytes
+    under another name, are noted and skipped; those that cannot be read are recorded as such."""
+    handed_out: set[str] = set()
+    tasks = []
+    for entry in entries:
+        path = entry.path
+        source = str(Path(path).resolve())
+        problem = entry.problem
+        sha = ""
+        if problem is None:
+            try:
+                sha = hashlib.sha256(read_bytes(path)).hexdigest()
+            except InputError as exc:
+                problem = exc.message
+        if problem is not None:
+            # no content to name it by: the path stands in, and a later run tries it again
+            stand_in = hashlib.sha256(f"unreadable\0{source}".encode()).hexdigest()
+            take(failed(source, stand_in, f"{path}: {problem}", "unreadable"))
+            continue
+        if sha in written or sha in handed_out:
+            if sha in written:
+                summary.skipped += 1
+            else:
+                summary.duplicates += 1
+            seen_sources.append((sha, source))
+            advance()
+            continue
+        handed_out.add(sha)
+        tasks.append((source, sha))
+    return tasks
