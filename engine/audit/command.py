@@ -149,6 +149,7 @@ def _run_json(summary: RunSummary) -> dict[str, object]:
         "failed": summary.failed,
         "interrupted": summary.interrupted,
         "seconds": round(summary.seconds, 3),
+        "coordinator_cpu_seconds": round(summary.cpu_seconds, 3),
         "letters_per_second": round(summary.rate, 1),
     }
 

@@ -1,8 +1,9 @@
 """One input audited, as the rows the database stores: what a worker sends back to the coordinator.
 
-A worker reads the letter or case, evaluates it and flattens everything into plain tuples (cheap to
-send between processes and to insert); the coordinator only writes them. Any failure of one input,
-bad input or a bug, becomes that input's recorded error and the run goes on.
+A worker reads the letter or case, evaluates it and flattens everything into named tuples whose
+fields follow the tables' columns (cheap to send between processes, inserted as they are); the
+coordinator only adds the row ids. Any failure of one input, bad input or a bug, becomes that
+input's recorded error and the run goes on.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import os
 import socket
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from engine.audit.categories import ServiceCategories, drug_class, load_categories, treatment_family
 from engine.audit.contradictions import Contradiction, contradictions_in_case, contradictions_in_reading
@@ -40,16 +40,14 @@ ErrorKind = Literal["input", "unreadable", "internal", "worker_died"]
 EvidenceRow = tuple[str, str, int | None, int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class FactRow:
+class FactRow(NamedTuple):
     name: str
     value: str  # JSON
     origin: Literal["case", "item", "derived"]
     evidence: tuple[EvidenceRow, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionRow:
+class CriterionRow(NamedTuple):
     criterion_id: str
     rule_id: str
     status: str
@@ -58,8 +56,7 @@ class CriterionRow:
     missing: str  # JSON list
 
 
-@dataclass(frozen=True, slots=True)
-class CitationRow:
+class CitationRow(NamedTuple):
     edition: str | None
     edition_label: str | None
     document: str | None  # the catalog's title of the edition's guideline
@@ -70,8 +67,7 @@ class CitationRow:
     none_cited: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ContradictionRow:
+class ContradictionRow(NamedTuple):
     fact: str
     rationale_value: str  # JSON
     summary_value: str  # JSON
@@ -80,8 +76,7 @@ class ContradictionRow:
     decisive: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
+class ItemRow(NamedTuple):
     item_id: str
     text: str
     kind: str
@@ -110,8 +105,7 @@ class ItemRow:
     contradictions: tuple[ContradictionRow, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LetterRecord:
+class LetterRecord(NamedTuple):
     """One input: its case and items, or the one-line reason it could not be audited."""
 
     source: str
@@ -129,7 +123,7 @@ class LetterRecord:
     specialties: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     findings: tuple[FactRow, ...] = ()
-    items: tuple[ItemRow, ...] = field(default_factory=tuple)
+    items: tuple[ItemRow, ...] = ()
 
 
 def preload(letters: bool) -> None:

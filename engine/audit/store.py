@@ -19,12 +19,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from engine.audit.record import LetterRecord
+from engine.audit.record import FactRow, ItemRow, LetterRecord
 from engine.audit.schema import APPLICATION_ID, MIGRATIONS
 from engine.errors import InputError
 from engine.rules import RulePack
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# The fields of an ItemRow that are columns of `items` (its citations, criteria, facts and
+# contradictions go to tables of their own).
+ITEM_COLUMNS = ItemRow._fields.index("citations")
 # Errors worth another try on the next run (the letter itself may be fine); bad input would fail again.
 RETRIED_ERRORS = ("internal", "worker_died", "unreadable")
 
@@ -273,71 +276,17 @@ class AuditStore:
             for position, item in enumerate(record.items, start=1):
                 item_pk = ids["items"]
                 ids["items"] += 1
-                rows["items"].append(
-                    (
-                        item_pk,
-                        letter_id,
-                        position,
-                        item.item_id,
-                        item.text,
-                        item.kind,
-                        item.subtype,
-                        item.generic,
-                        item.drug_class,
-                        item.category_dwc,
-                        item.category_cwci,
-                        item.family,
-                        item.ancillary_to,
-                        item.decision_word,
-                        item.recorded,
-                        item.predicted,
-                        item.status,
-                        item.result,
-                        item.as_of,
-                        item.as_of_basis,
-                        item.rule_ids,
-                        item.deciding,
-                        item.ur_original,
-                        item.ur_authorized,
-                        item.ur_remaining,
-                    )
-                )
-                rows["citations"].extend(
-                    (
-                        item_pk,
-                        i,
-                        c.edition,
-                        c.edition_label,
-                        c.document,
-                        c.guideline,
-                        c.chapter,
-                        c.sections,
-                        c.pages,
-                        int(c.none_cited),
-                    )
-                    for i, c in enumerate(item.citations, start=1)
-                )
-                rows["criteria"].extend(
-                    (item_pk, i, c.criterion_id, c.rule_id, c.status, int(c.supports), c.facts, c.missing)
-                    for i, c in enumerate(item.criteria, start=1)
-                )
+                rows["items"].append((item_pk, letter_id, position, *item[:ITEM_COLUMNS]))
+                rows["citations"].extend((item_pk, i, *c) for i, c in enumerate(item.citations, start=1))
+                rows["criteria"].extend((item_pk, i, *c) for i, c in enumerate(item.criteria, start=1))
                 rows["contradictions"].extend(
                     (
-                        item_pk,
-                        i,
-                        c.fact,
-                        c.rationale_value,
-                        c.summary_value,
-                        c.rationale[0],
-                        c.rationale[2],
-                        c.rationale[3],
-                        c.summary[0],
-                        c.summary[2],
-                        c.summary[3],
-                        int(c.decisive),
+                        item_pk, i, c.fact, c.rationale_value, c.summary_value,
+                        c.rationale[0], c.rationale[2], c.rationale[3],
+                        c.summary[0], c.summary[2], c.summary[3], c.decisive,
                     )
                     for i, c in enumerate(item.contradictions, start=1)
-                )
+                )  # fmt: skip
                 self._fact_rows(rows, ids, letter_id, item_pk, item.facts)
         db = self.db
         db.execute("BEGIN IMMEDIATE")
@@ -370,12 +319,12 @@ class AuditStore:
         ids: dict[str, int],
         letter_id: int,
         item_pk: int | None,
-        facts: Iterable[Any],
+        facts: Iterable[FactRow],
     ) -> None:
         for fact in facts:
             fact_pk = ids["facts"]
             ids["facts"] += 1
-            rows["facts"].append((fact_pk, letter_id, item_pk, fact.name, fact.value, fact.origin))
+            rows["facts"].append((fact_pk, letter_id, item_pk, *fact[:3]))
             rows["evidence"].extend((fact_pk, i, *e) for i, e in enumerate(fact.evidence, start=1))
 
 
