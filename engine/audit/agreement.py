@@ -109,12 +109,6 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
 
-def cohens_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
-    """Cohen's kappa of two raters over the same items; None when chance agreement is total."""
-    estimate = _kappa_estimate(Counter(pairs))
-    return None if estimate is None else estimate[0]
-
-
 def kappa_interval(confusion: dict[tuple[str, str], int]) -> tuple[float, float] | None:
     """The asymptotic 95% confidence interval of Cohen's kappa (Fleiss, Cohen and Everitt 1969);
     None where that variance vanishes."""
