@@ -156,7 +156,8 @@ def _run_json(summary: RunSummary) -> dict[str, object]:
 
 def _run_line(summary: RunSummary) -> str:
     parts = [
-        f"run {summary.run_id}: {summary.audited} audited in {summary.seconds:.1f} s ({summary.rate:.0f}/s)"
+        f"run {summary.run_id}: {summary.audited - summary.failed} inputs audited in {summary.seconds:.1f} s"
+        f" ({summary.rate:.0f}/s)"
     ]
     if summary.skipped:
         parts.append(f"{summary.skipped} already in the database")

@@ -33,7 +33,7 @@ from rich.text import Text
 from engine.audit.record import AuditWorker, LetterRecord, failed, input_kind, preload
 from engine.audit.store import AuditStore
 from engine.errors import InputError
-from engine.inputs import Entry, Skipped, find_inputs, read_bytes
+from engine.inputs import STDIN, Entry, Skipped, find_inputs, read_bytes
 from engine.rules import RulePack
 from engine.workers import DEFAULT_TIMEOUT, WorkerPool, default_workers
 
@@ -246,6 +246,9 @@ def _tasks(
         path = entry.path
         source = str(Path(path).resolve())
         problem = entry.problem
+        if path == STDIN:
+            # an audit is resumed by re-reading its inputs: they must be files
+            problem = "standard input cannot be audited; name the files or folders"
         sha = ""
         if problem is None:
             try:

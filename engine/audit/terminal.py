@@ -92,7 +92,7 @@ def summary(report: AuditReport) -> list[RenderableType]:
             c.figure, ours, c.published, c.period, Text(c.verdict, style=VERDICT_STYLE[c.verdict])
         )
     out: list[RenderableType] = [head, published]
-    out.extend(_breakdown(b) for b in report.breakdowns)
+    out.extend(_breakdown(b) for b in report.breakdowns if b.groups)
     out.append(_pairs(report))
     if report.contradicted:
         table = Table(title="Rationales contradicted by the record", title_justify="left", show_lines=True)
