@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +38,8 @@ from engine.inputs import STDIN, Entry, Skipped, find_inputs, read_bytes
 from engine.rules import RulePack
 from engine.workers import DEFAULT_TIMEOUT, WorkerPool, default_workers
 
-BATCH_LETTERS = 200
-BATCH_SECONDS = 1.0
+BATCH_LETTERS = 250
+BATCH_SECONDS = 2.0
 
 AuditTask = tuple[str, str]  # (path, sha256 of its bytes when handed out)
 
@@ -244,7 +245,7 @@ def _tasks(
     tasks = []
     for entry in entries:
         path = entry.path
-        source = str(Path(path).resolve())
+        source = os.path.abspath(path)
         problem = entry.problem
         if path == STDIN:
             # an audit is resumed by re-reading its inputs: they must be files
