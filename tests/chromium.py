@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,7 +38,7 @@ class Chromium:
         binary = chromium_binary()
         if binary is None:
             raise RuntimeError("chromium is not installed (apt-get install chromium)")
-        self._profile = tempfile.TemporaryDirectory(prefix="imr-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="imr-chromium-", ignore_cleanup_errors=True)
         to_browser_read, self._to_browser = (_high(fd) for fd in os.pipe())
         self._from_browser, from_browser_write = (_high(fd) for fd in os.pipe())
         # the browser reads the protocol on fd 3 and writes on fd 4
@@ -59,6 +60,7 @@ class Chromium:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             pass_fds=(3, 4),
+            start_new_session=True,  # its helper processes too are stopped with it
             preexec_fn=lambda: (os.dup2(to_browser_read, 3), os.dup2(from_browser_write, 4)),
         )
         os.close(to_browser_read)
@@ -87,6 +89,9 @@ class Chromium:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        # the browser's helpers (crash handler, zygote) may outlive it, still writing the profile
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
         self._profile.cleanup()
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
