@@ -381,6 +381,73 @@ def audit(
     run_command(body)
 
 
+@app.command()
+def precheck(
+    request: Annotated[
+        Path | None,
+        typer.Argument(help="Request file (YAML, see --schema) or a FHIR QuestionnaireResponse (JSON)."),
+    ] = None,
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of a request file.")
+    ] = False,
+    interactive: Annotated[
+        str | None,
+        typer.Option(
+            "--interactive",
+            metavar="TREATMENT",
+            help="Ask the facts the rules need for TREATMENT, print the verdict, write the request file.",
+        ),
+    ] = None,
+    questionnaire: Annotated[
+        str | None,
+        typer.Option(
+            "--questionnaire",
+            metavar="TREATMENT",
+            help="Write the questions for TREATMENT as a FHIR R4 Questionnaire.",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="TREATMENT",
+            help="Write a request skeleton listing the facts the rules need.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (request, template or questionnaire)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Request date for --template/--questionnaire (default today).",
+        ),
+    ] = None,
+) -> None:
+    """What would pass, fail or need documentation in a request, and what request would comply."""
+    from engine.precheck.command import PrecheckOptions, run
+
+    options = PrecheckOptions(
+        request=request,
+        as_json=as_json,
+        rules=rules,
+        schema=schema,
+        interactive=interactive,
+        questionnaire=questionnaire,
+        template=template,
+        output=output,
+        force=force,
+        as_of=as_of.date() if as_of else None,
+    )
+    run_command(lambda: run(options, lambda: _pack(rules), out.console))
+
+
 @rules_app.command("list")
 def rules_list(rules: RulesOption = None, as_json: JsonOption = False) -> None:
     """One line per rule: id, edition, what it applies to, number of criteria."""
@@ -482,9 +549,10 @@ def rules_show(
             out.print(Text.assemble("\n  ", plain(c.id, "bold"), " ", plain(c.text)))
             out.print(plain(f"    when: {c.condition.describe()}"))
             out.print(plain(f"    citation: {c.citation.describe()}"))
-            out.print(
-                plain(f"    not documented: {'blocks' if c.blocks_when_not_documented else 'set aside'}")
-            )
+            if c.blocks_when_not_documented:
+                out.print(plain("    not documented: blocks"))
+            else:
+                out.print(plain(f"    not documented: set aside: {c.set_aside_because}"))
             if c.uncertain:
                 out.print(plain(f"    uncertain: {c.uncertain}", "magenta"))
         return EXIT_OK
@@ -504,11 +572,20 @@ def rules_coverage(
     max_bytes: MaxBytesOption = None,
     max_chars: MaxCharsOption = None,
     max_items: MaxItemsOption = None,
+    halves: Annotated[
+        bool,
+        typer.Option(
+            "--halves",
+            help="Also give the agreement on each half of the letters, split by case number "
+            "(even: A, odd: B; see engine/devsplit.py).",
+        ),
+    ] = False,
 ) -> None:
     """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
     from rich.table import Table
 
     from engine.audit.agreement import agreement, coverage
+    from engine.devsplit import HALVES, half_of
 
     def body() -> int:
         set_quiet(quiet)
@@ -516,6 +593,14 @@ def rules_coverage(
         pack, run = _evaluate_inputs(paths, rules, as_of, workers, timeout, progress=not quiet)
         found = coverage(run.outcomes)
         stats = agreement(run.outcomes)
+        by_half = (
+            {
+                half: agreement([o for o in run.outcomes if o.result and half_of(o.result.case_id) == half])
+                for half in HALVES
+            }
+            if halves
+            else {}
+        )
         if as_json:
             out.json(
                 {
@@ -528,6 +613,7 @@ def rules_coverage(
                         for u in found.uncovered
                     ],
                     "agreement": stats.as_json(),
+                    **({"halves": {h: a.as_json() for h, a in by_half.items()}} if halves else {}),
                     "errors": [
                         {"source": o.path, "error": o.error, "failure": o.failure}
                         for o in run.outcomes
@@ -547,6 +633,8 @@ def rules_coverage(
                 out.print(plain(f"not covered: {case_id} item {item_id} [{kind}] {text}"))
             if stats.items:
                 out.print(plain(stats.line()))
+            for half, half_stats in by_half.items():
+                out.print(plain(f"half {half}: {half_stats.line()}"))
         return _report_failures(run)
 
     run_command(body)

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 
 import durable_rules_engine
 
+from engine.ancillary import IndexLink, index_facts, is_ancillary, shared_facts
 from engine.compile import (
     AS_OF,
     MAX_ALPHA_CHILDREN,
@@ -33,6 +34,7 @@ from engine.compile import (
 )
 from engine.errors import InputError
 from engine.facts import Case, Documented, Evidence, RequestedItem, StrictModel
+from engine.procedures import SURGERY
 from engine.rules import Criterion, Rule, RulePack
 from engine.vocab import Drug, Vocabulary, load_vocabulary
 
@@ -73,7 +75,7 @@ def item_facts(
     descriptors: dict[str, Any] = dict(vocab.describe_treatment(item.kind, item.subtype, item.generic))
     drug = vocab.drug(item.generic) if item.generic else None
     descriptors["ingredients"] = list(item.ingredients) or (list(drug.ingredients) if drug else None) or None
-    descriptors["ancillary"] = item.ancillary_to is not None
+    descriptors["ancillary"] = is_ancillary(item)
     if item.route is not None:
         descriptors["route"] = item.route
     for name, value in descriptors.items():
@@ -88,6 +90,16 @@ def item_facts(
                 evidence[name] = tuple(documented.evidence)
     if "daily_mme" not in values and drug is not None:
         _derive_daily_mme(drug, values, evidence, vocab)
+    if item.kind == SURGERY and "procedures" not in values and item.subtype is not None:
+        # a case written without the procedure list names its one procedure as the subtype
+        values["procedures"] = [item.subtype]
+        evidence["procedures"] = request
+    if item.kind == SURGERY and "body_region" not in values:
+        # the procedure names its body part ("carpal tunnel release" is of the wrist)
+        implied = vocab.procedures.implied_region(values.get("procedures", ()))
+        if implied is not None:
+            values["body_region"] = implied
+            evidence["body_region"] = request
     return ItemFacts(item_id=item.item_id, values=values, evidence=evidence)
 
 
@@ -290,22 +302,29 @@ class Evaluator:
         self.matcher = matcher or durable_matcher(pack, self.vocab)
 
     def evaluate(self, case: Case, as_of: dt.date | None = None) -> CaseResult:
+        """Every item of the case; an ancillary service after the index item it follows."""
         when, basis = edition_date(case, self.vocab, as_of)
-        index_items = [i for i in case.items if i.ancillary_to is None]
-        ancillaries = [i for i in case.items if i.ancillary_to is not None]
+        shared = shared_facts(case, self.vocab)
         results: dict[str, ItemResult] = {}
-        batch = [item_facts(case, item, self.vocab) for item in index_items]
-        fired = self.matcher.fire(batch, when)
-        for item, facts in zip(index_items, batch, strict=True):
-            results[item.item_id] = resolve_item(self.pack, item, facts, fired[item.item_id], when)
-        if ancillaries:
-            batch = [
-                item_facts(case, item, self.vocab, _index_outcome(case, item, results))
-                for item in ancillaries
-            ]
+        values: dict[str, ItemFacts] = {}
+        pending = list(case.items)
+        while pending:
+            ready = [i for i in pending if i.ancillary_to is None or i.ancillary_to in results]
+            # a cycle of links (only a hand-written case can make one): decide the rest as they are
+            ready = ready or pending
+            links: dict[str, IndexLink | None] = {}
+            batch = []
+            for item in ready:
+                extra, links[item.item_id] = index_facts(case, item, results, values, self.vocab)
+                facts = item_facts(case, item, self.vocab, {**shared.get(item.item_id, {}), **extra})
+                values[item.item_id] = facts
+                batch.append(facts)
             fired = self.matcher.fire(batch, when)
-            for item, facts in zip(ancillaries, batch, strict=True):
-                results[item.item_id] = resolve_item(self.pack, item, facts, fired[item.item_id], when)
+            for item, facts in zip(ready, batch, strict=True):
+                result = resolve_item(self.pack, item, facts, fired[item.item_id], when)
+                link = links[item.item_id]
+                results[item.item_id] = result if link is None else result.model_copy(update={"index": link})
+            pending = [i for i in pending if i.item_id not in results]
         return CaseResult.model_construct(
             case_id=case.case_id,
             source=case.source.file if case.source else None,
@@ -313,22 +332,6 @@ class Evaluator:
             as_of_basis=basis,
             items=[results[item.item_id] for item in case.items],
         )
-
-
-def _index_outcome(
-    case: Case, item: RequestedItem, results: Mapping[str, ItemResult]
-) -> dict[str, Documented]:
-    index = results.get(item.ancillary_to or "")
-    if index is None or index.result == "no_applicable_rule":
-        return {}
-    text = next(i.text for i in case.items if i.item_id == item.ancillary_to)
-    verdict = "supported" if index.result == "supported" else "not supported"
-    quote = f"Index procedure (item {index.item_id}, {text}) is {verdict} by the rules."
-    return {
-        "index_procedure_supported": Documented(
-            value=index.result == "supported", evidence=[Evidence(quote=quote, section="derived")]
-        )
-    }
 
 
 # --- which edition applies ------------------------------------------------------------------
@@ -371,6 +374,7 @@ class CriterionResult(StrictModel):
     text: str
     citation: CitationOut
     blocks_when_not_documented: bool
+    set_aside_because: str | None
     uncertain: str | None
     facts: dict[str, Any]
     missing: list[str]
@@ -400,6 +404,10 @@ class ItemResult(StrictModel):
     rules: list[RuleResult]
     criteria: list[CriterionResult]
     deciding: list[str]
+    # for an ancillary service: the index it followed, where that came from, and why
+    index: IndexLink | None = None
+    # for an item no rule covers: why, in words (nothing is guessed)
+    uncovered: str | None = None
 
 
 class CaseResult(StrictModel):
@@ -431,6 +439,7 @@ def _criterion_status(criterion: Criterion, kind: str, fired: set[str], facts: I
         text=criterion.text,
         citation=CitationOut.model_construct(**criterion.citation.as_json()),
         blocks_when_not_documented=criterion.blocks_when_not_documented,
+        set_aside_because=criterion.set_aside_because,
         uncertain=criterion.uncertain,
         facts={name: facts.values.get(name) for name in criterion.facts},
         missing=missing,
@@ -456,12 +465,15 @@ def choose_rules(pack: RulePack, applied: Iterable[Rule], when: dt.date) -> list
     (a condition on the form of any medication, say) adds its criteria but does not silence ODG.
     """
     in_force = [r for r in applied if r.in_force(when)]
-    practice = [r for r in in_force if r.authority == "imr-practice"]
+    practice = [r for r in in_force if r.authority == "imr-practice" and not r.fallback]
     guideline = [r for r in in_force if r.authority != "imr-practice"]
     mtus = [r for r in guideline if r.authority == "mtus"]
     if any(not r.cross_cutting for r in mtus):
         mtus_ids = {r.id for r in mtus}
         guideline = mtus + [r for r in guideline if r.authority != "mtus" and mtus_ids & set(r.supplements)]
+    if not any(not r.cross_cutting for r in (*guideline, *practice)):
+        # nothing addresses the treatment: the reviewers' general ground decides it
+        practice = [r for r in in_force if r.fallback] + practice
     return sorted(guideline, key=lambda r: pack.position[r.id]) + practice
 
 
@@ -502,6 +514,7 @@ def resolve_item(
     else:
         status = "reproduced" if item.recorded == predicted else "flagged"
     deciding = _deciding_criteria(chosen, rule_results, criteria) if covered else []
+    uncovered = None if covered else _uncovered_reason(item, facts)
     return ItemResult.model_construct(
         item_id=item.item_id,
         text=item.text,
@@ -513,7 +526,24 @@ def resolve_item(
         rules=rule_results,
         criteria=criteria,
         deciding=deciding,
+        index=None,
+        uncovered=uncovered,
     )
+
+
+def _uncovered_reason(item: RequestedItem, facts: ItemFacts) -> str:
+    """Why no rule covers the item."""
+    unknown = facts.values.get("unknown_drug")
+    if isinstance(unknown, str):
+        return f"the drug {unknown!r} is not in guidelines/drugs.yaml: nothing is guessed about it"
+    if item.kind == "other":
+        return "no treatment kind of guidelines/treatments.yaml names what is requested"
+    if item.kind in ("medication", "compound_topical") and item.generic is None and not item.ingredients:
+        return "the request names no drug the vocabulary knows"
+    region = facts.values.get("body_region")
+    if region is None or region in ("upper_extremity", "lower_extremity", "spine"):
+        return "the request names no body region precise enough to choose the guideline that governs it"
+    return "no rule in force on this date addresses this treatment"
 
 
 def _deciding_criteria(

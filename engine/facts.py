@@ -65,6 +65,9 @@ class FactSpec(StrictModel):
     text: Annotated[str, Field(min_length=1)]
     unit: str | None = None
     values: list[str] | None = None
+    # a case fact about the patient as a whole (age, work status, medications, comorbidities), not
+    # about one complaint, body region or request: a rationale's finding of it stands for the case
+    whole_case: bool = False
 
     @model_validator(mode="after")
     def _values_match_type(self) -> FactSpec:
@@ -73,6 +76,8 @@ class FactSpec(StrictModel):
             raise ValueError(f"fact of type {self.type} needs 'values'")
         if not needs_values and self.values:
             raise ValueError(f"fact of type {self.type} takes no 'values'")
+        if self.whole_case and self.scope != "case":
+            raise ValueError("'whole_case' is for case facts only")
         return self
 
     def type_error(self, value: object) -> str | None:
@@ -115,6 +120,7 @@ class _FactEntry(StrictModel):
     text: Annotated[str, Field(min_length=1)]
     unit: str | None = None
     values: list[str] | None = None
+    whole_case: bool = False
 
 
 class _FactFile(StrictModel):
@@ -221,6 +227,8 @@ class RequestedItem(StrictModel):
     route: str | None = None
     ingredients: list[str] = []
     ancillary_to: str | None = None
+    # why the item was linked to its index (written by the letter reader; shown by `imr explain`)
+    ancillary_basis: str | None = None
     facts: Facts = {}
     ur_portion: URPortion | None = None
     decision_word: str | None = None

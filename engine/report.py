@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from engine.ancillary import IndexLink
 from engine.evaluate import CaseResult, CriterionResult, ItemResult
 from engine.facts import Case
 from engine.rules import RulePack
@@ -108,7 +109,7 @@ def _criterion_json(c: CriterionResult) -> dict[str, Any]:
 
 
 def item_json(item: ItemResult) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "item_id": item.item_id,
         "text": item.text,
         "recorded": item.recorded,
@@ -119,6 +120,11 @@ def item_json(item: ItemResult) -> dict[str, Any]:
         "deciding": item.deciding,
         "criteria": [_criterion_json(c) for c in item.criteria],
     }
+    if item.index is not None:
+        out["index"] = item.index.model_dump(exclude_none=True)
+    if item.uncovered is not None:
+        out["not_covered_reason"] = item.uncovered
+    return out
 
 
 def check_json(pack: RulePack, outcomes: Sequence[CaseOutcome]) -> dict[str, Any]:
@@ -162,6 +168,8 @@ def _banner(item: ItemResult) -> Panel:
         "predicted": f"PREDICTED: {item.predicted} (no recorded outcome to compare)",
     }[item.status]
     lines = [Text(headline, style=STATUS_STYLE[item.status])]
+    if item.uncovered is not None:
+        lines.append(Text(f"why: {item.uncovered}"))
     if item.deciding:
         label = (
             "where the engine and the reviewer part ways" if item.status == "flagged" else "deciding criteria"
@@ -189,7 +197,7 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
         elif c.blocks_when_not_documented:
             note = " (blocks: the guideline requires it)"
         else:
-            note = " (set aside)"
+            note = f" (set aside: {c.set_aside_because})"
         text.append(note, style="dim")
     text.append(f"\n      asks      {safe(c.text)}")
     if c.uncertain:
@@ -212,6 +220,35 @@ def _criterion_block(c: CriterionResult, alternative: bool) -> Text:
     return text
 
 
+_INDEX_RESULT = {
+    "supported": "supported by the rules",
+    "not_supported": "not supported by the rules",
+    "no_applicable_rule": "not covered by any rule (its need is not established)",
+}
+
+
+def _index_block(link: IndexLink) -> Text:
+    """Which index procedure an ancillary service followed, where that came from, and why."""
+    text = Text("ancillary service: ", style="bold")
+    if link.source == "case_item":
+        text.append(f"follows item {link.item_id}, {link.text}")
+        if link.result is not None:
+            text.append(f" -- {_INDEX_RESULT[link.result]}")
+    elif link.source == "certified_or_performed":
+        text.append("follows a surgery the letter states was certified or performed")
+    else:
+        text.append("the index procedure is not documented", style="yellow")
+    if link.procedures:
+        text.append(f"\n      procedures {', '.join(link.procedures)}")
+    text.append(f"\n      why       {link.basis}")
+    for i, e in enumerate(link.evidence):
+        where = e.section + (f" {e.span[0]}-{e.span[1]}" if e.span else "")
+        text.append("\n      evidence  " if i == 0 else "\n                ")
+        text.append(f"“{e.quote}”", style="italic")
+        text.append(f" [{where}]", style="dim")
+    return text
+
+
 def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) -> list[RenderableType]:
     header = Text()
     header.append(f"case {safe(result.case_id)}", style="bold")
@@ -226,6 +263,8 @@ def explain(result: CaseResult, pack: RulePack, only_item: str | None = None) ->
         if only_item is not None and item.item_id != only_item:
             continue
         out.append(_banner(item))
+        if item.index is not None:
+            out.append(_index_block(item.index))
         by_id = {c.id: c for c in item.criteria}
         for rule in item.rules:
             line = plain(f"rule {rule.id}: {rule.title}", "bold")

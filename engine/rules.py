@@ -194,6 +194,7 @@ class Criterion:
     condition: Condition
     citation: CitationRef
     blocks_when_not_documented: bool
+    set_aside_because: str | None
     uncertain: str | None
     rule_id: str
     file: str
@@ -221,6 +222,8 @@ class Rule:
     effective_to: dt.date | None
     file: str
     line: int | None
+    # applies only where no guideline rule covers the item (what no guideline addresses)
+    fallback: bool = False
 
     @cached_property
     def kinds(self) -> tuple[str, ...]:
@@ -291,6 +294,8 @@ class _CriterionSpec(StrictModel):
     when: Any
     citation: _CitationSpec
     when_not_documented: Literal["blocks", "does_not_block"] = "blocks"
+    # where the guideline itself makes the criterion optional or conditional: its words
+    set_aside_because: Annotated[str, Field(min_length=1)] | None = None
     uncertain: str | None = None
 
 
@@ -301,6 +306,7 @@ class _RuleSpec(StrictModel):
     combine: Literal["all", "any"] | dict[Literal["at_least"], int] = "all"
     supplements: list[str] = []
     cross_cutting: bool = False
+    fallback: bool = False
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     criteria: Annotated[list[_CriterionSpec], Field(min_length=1)]
@@ -420,6 +426,23 @@ class _Loader:
 
     # rules
 
+    @staticmethod
+    def check_set_aside(doc: YamlDocument, spec: _CriterionSpec, loc: tuple[str | int, ...]) -> None:
+        """A criterion set aside on a silent record says why, in the guideline's words; only such a one."""
+        set_aside = spec.when_not_documented == "does_not_block"
+        if set_aside and spec.set_aside_because is None:
+            raise doc.error(
+                (*loc, "when_not_documented"),
+                f"criterion {spec.id} is does_not_block: add set_aside_because with the guideline's"
+                " words that make it optional or conditional",
+            )
+        if not set_aside and spec.set_aside_because is not None:
+            raise doc.error(
+                (*loc, "set_aside_because"),
+                f"criterion {spec.id} blocks when not documented: set_aside_because goes only with"
+                " when_not_documented: does_not_block",
+            )
+
     def applies_to(
         self, doc: YamlDocument, raw: dict[str, Any], loc: tuple[str | int, ...]
     ) -> tuple[Leaf, ...]:
@@ -427,7 +450,11 @@ class _Loader:
             raise doc.error(loc, "applies_to needs 'kind' (every rule is anchored on a treatment kind)")
         leaves = []
         for name, value in raw.items():
+            spec = self.facts.specs.get(name)
             op: Comparison = "in" if isinstance(value, list) else "eq"
+            if spec is not None and spec.type in _LIST_TYPES:
+                # a list fact (the procedures of a request) applies when it includes any value named
+                op, value = "includes_any", value if isinstance(value, list) else [value]
             leaves.append(self.leaf(doc, {"fact": name, op: value}, (*loc, name)))
         # kind first: the compiled rule is anchored on it
         return tuple(sorted(leaves, key=lambda leaf: leaf.fact != "kind"))
@@ -454,6 +481,7 @@ class _Loader:
             criteria = []
             for j, c in enumerate(rule_spec.criteria):
                 cloc = (*rloc, "criteria", j)
+                self.check_set_aside(doc, c, cloc)
                 criteria.append(
                     Criterion(
                         id=c.id,
@@ -468,11 +496,16 @@ class _Loader:
                             chapter=c.citation.chapter,
                         ),
                         blocks_when_not_documented=c.when_not_documented == "blocks",
+                        set_aside_because=c.set_aside_because,
                         uncertain=c.uncertain,
                         rule_id=rule_spec.id,
                         file=rel,
                         line=doc.line_of(cloc),
                     )
+                )
+            if rule_spec.fallback and (rule_spec.cross_cutting or document.authority != "imr-practice"):
+                raise doc.error(
+                    (*rloc, "fallback"), "a fallback rule is IMR practice and not cross_cutting"
                 )
             effective_from = rule_spec.effective_from or edition.effective_from
             effective_to = rule_spec.effective_to or edition.effective_to
@@ -498,6 +531,7 @@ class _Loader:
                     at_least=at_least,
                     supplements=tuple(rule_spec.supplements),
                     cross_cutting=rule_spec.cross_cutting,
+                    fallback=rule_spec.fallback,
                     criteria=tuple(criteria),
                     effective_from=effective_from,
                     effective_to=effective_to,

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from engine.cache import load_cached
 from engine.errors import InputError
 from engine.paths import GUIDELINES_DIR
+from engine.procedures import SURGERY, ProcedureTable, build_procedure_table
 from engine.yamlio import YamlDocument, load_yaml, validate
 
 CATALOG_FILE = "catalog.yaml"
@@ -311,6 +312,11 @@ class TreatmentSubtype(VocabModel):
     id: SnakeId
     label: NonEmpty
     words: list[NonEmpty]
+    # surgical procedures only (engine/procedures.py)
+    approach: bool = False
+    regions: list[SnakeId] = []
+    cpt: list[NonEmpty] = []
+    postsurgical: list[NonEmpty] = []
 
 
 class TreatmentKind(VocabModel):
@@ -318,9 +324,16 @@ class TreatmentKind(VocabModel):
     label: NonEmpty
     priority: Annotated[int, Field(ge=0)]
     visit_based: bool = False
+    # kinds of one family are one treatment to the reader of a letter: what a letter says of
+    # physical therapy is said of an occupational or aquatic therapy request too
+    family: SnakeId | None = None
     words: list[NonEmpty]
     weak_words: list[NonEmpty] = []
     subtypes: list[TreatmentSubtype] = []
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
 
     def subtype(self, subtype_id: str) -> TreatmentSubtype | None:
         return next((s for s in self.subtypes if s.id == subtype_id), None)
@@ -328,6 +341,7 @@ class TreatmentKind(VocabModel):
 
 class TreatmentFile(VocabModel):
     ignore_phrases: list[NonEmpty]
+    postsurgical_precedence: list[SnakeId] = []
     kinds: Annotated[list[TreatmentKind], Field(min_length=1)]
 
 
@@ -360,6 +374,7 @@ class BodyRegion(VocabModel):
     words: Annotated[list[NonEmpty], Field(min_length=1)]
     chapters: list[KebabId]
     odg_chapters: list[KebabId]
+    findings_from: list[SnakeId] = []
 
 
 class BodyRegionFile(VocabModel):
@@ -369,7 +384,7 @@ class BodyRegionFile(VocabModel):
 
 # Kinds the item normalizer names in code; the treatments file must define them.
 REQUIRED_KINDS = frozenset(
-    {"medication", "compound_topical", "other", "surgical_ancillary", "imaging", "physical_modality"}
+    {"medication", "compound_topical", "other", "surgical_ancillary", "imaging", "physical_modality", SURGERY}
 )
 
 
@@ -475,8 +490,10 @@ class Vocabulary:
         treatment_file: TreatmentFile,
         region_file: BodyRegionFile,
         source_files: Sequence[Path],
+        procedures: ProcedureTable,
     ) -> None:
         self.catalog = catalog
+        self.procedures = procedures
         self.drug_classes = dict(drug_file.classes)
         self.drugs: dict[str, Drug] = {d.generic: d for d in drug_file.drugs}
         self.kinds: dict[str, TreatmentKind] = {k.id: k for k in treatment_file.kinds}
@@ -684,7 +701,9 @@ class Vocabulary:
         values = value if isinstance(value, list | tuple) else [value]
         for v in values:
             if v not in allowed:
-                source = TREATMENTS_FILE if fact in ("kind", "subtype") else DRUGS_FILE
+                source = DRUGS_FILE
+                if fact in ("kind", "subtype", "procedures", "index_procedures"):
+                    source = TREATMENTS_FILE
                 if fact in ("body_region", "body_regions", "laterality"):
                     source = BODY_REGIONS_FILE
                 return f"unknown {fact} {v!r} (see guidelines/{source})"
@@ -706,6 +725,8 @@ class Vocabulary:
                 return frozenset(self.regions)
             case "laterality":
                 return frozenset(("left", "right", "bilateral"))
+            case "procedures" | "index_procedures":
+                return frozenset(s.id for s in self.kinds[SURGERY].subtypes)
         return None
 
     def item_problems(
@@ -805,7 +826,7 @@ def _check_drugs(doc: YamlDocument) -> DrugFile:
     return drug_file
 
 
-def _check_treatments(doc: YamlDocument) -> TreatmentFile:
+def _check_treatments(doc: YamlDocument, region_ids: frozenset[str]) -> tuple[TreatmentFile, ProcedureTable]:
     treatment_file = validate(doc, TreatmentFile)
     kind_ids: dict[str, str] = {}
     phrases: dict[str, str] = {}
@@ -833,7 +854,15 @@ def _check_treatments(doc: YamlDocument) -> TreatmentFile:
     missing = sorted(REQUIRED_KINDS - set(kind_ids))
     if missing:
         raise doc.error(("kinds",), f"the treatments file must define kind(s): {', '.join(missing)}")
-    return treatment_file
+    surgery = list(kind_ids).index(SURGERY)
+    procedures = build_procedure_table(
+        doc,
+        surgery,
+        treatment_file.kinds[surgery].subtypes,
+        region_ids,
+        treatment_file.postsurgical_precedence,
+    )
+    return treatment_file, procedures
 
 
 def _check_regions(doc: YamlDocument, catalog: Catalog) -> BodyRegionFile:
@@ -866,6 +895,11 @@ def _check_regions(doc: YamlDocument, catalog: Catalog) -> BodyRegionFile:
                 raise doc.error(
                     (*loc, "odg_chapters", j), f"unknown ODG chapter {chapter!r} (see {CATALOG_FILE})"
                 )
+    known = {region.id for region in region_file.regions}
+    for i, region in enumerate(region_file.regions):
+        for j, other in enumerate(region.findings_from):
+            if other not in known:
+                raise doc.error(("regions", i, "findings_from", j), f"unknown body region {other!r}")
     return region_file
 
 
@@ -904,12 +938,14 @@ def load_vocabulary(directory: Path = GUIDELINES_DIR) -> Vocabulary:
     """Read and cross-check the four vocabulary files; the first problem raises InputError."""
     paths = [directory / name for name in (CATALOG_FILE, DRUGS_FILE, TREATMENTS_FILE, BODY_REGIONS_FILE)]
     # checked vocabularies are cached by the content of the files and of this module
-    return load_cached("vocabulary", [*paths, Path(__file__)], lambda: _build_vocabulary(paths), Vocabulary)
+    code = [Path(__file__), Path(__file__).with_name("procedures.py")]
+    return load_cached("vocabulary", [*paths, *code], lambda: _build_vocabulary(paths), Vocabulary)
 
 
 def _build_vocabulary(paths: list[Path]) -> Vocabulary:
     catalog = _read(paths[0], _check_catalog)
     drug_file = _read(paths[1], _check_drugs)
-    treatment_file = _read(paths[2], _check_treatments)
     region_file = _read(paths[3], lambda doc: _check_regions(doc, catalog))
-    return Vocabulary(catalog, drug_file, treatment_file, region_file, paths)
+    region_ids = frozenset(r.id for r in region_file.regions)
+    treatment_file, procedures = _read(paths[2], lambda doc: _check_treatments(doc, region_ids))
+    return Vocabulary(catalog, drug_file, treatment_file, region_file, paths, procedures)

@@ -91,7 +91,12 @@ def item_fact(letter: str, item_id: str, fact: str) -> object:
     return None if documented is None else documented.value
 
 
-def finding(letter: str, name: str) -> object:
-    """The value of a clinical finding of the case, None where the letter does not document it."""
-    documented = letter_case(letter).findings.get(name)
+def finding(letter: str, name: str, item_id: str | None = None) -> object:
+    """The value of a clinical finding as the case (item_id None) or one item sees it (its own value,
+    else the case's), None where the letter does not document it."""
+    case = letter_case(letter)
+    documented = case.findings.get(name)
+    if item_id is not None:
+        item = next(i for i in case.items if i.item_id == item_id)
+        documented = item.facts.get(name) or documented
     return None if documented is None else documented.value

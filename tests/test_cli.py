@@ -56,6 +56,9 @@ def _break(path: Path, old: str, new: str) -> None:
         ('        citation: {section: Muscle relaxants (for pain), pages: "63"}\n', "", "citation"),
         ("edition: mtus-cpmtg-2009", "edition: mtus-cpmtg-2008", "unknown guideline edition"),
         ("id: CPMTG2009-MR-02", "id: CPMTG2009-MR-01", "duplicate id"),
+        # a criterion set aside says why; a blocking one has no reason to give
+        ("        set_aside_because: >-\n", "        uncertain: >-\n", "add set_aside_because"),
+        ("        when: never\n", "        when: never\n        set_aside_because: x\n", "goes only with"),
     ],
 )
 def test_a_broken_rule_file_is_one_line_naming_file_and_line(
@@ -129,6 +132,19 @@ def test_explain_names_each_criterion_with_its_citation_and_evidence() -> None:
     assert "CPMTG2009-OP-02" in done.stdout and "p.78, 80" in done.stdout
     assert "lack of documentation" in done.stdout  # an evidence quote from the letter
     assert "item 1" not in done.stdout
+
+
+def test_a_set_aside_criterion_shows_why_in_explain_and_rules_show() -> None:
+    from engine.rules import load_rules
+
+    reason = load_rules().criteria["CPMTG2009-OP-07"].set_aside_because
+    assert reason and "p.79" in reason
+    explained = run("explain", str(CASE), "2")
+    assert explained.returncode == 0, explained.stderr
+    assert "(set aside: An exclusion: opioids are discontinued" in " ".join(explained.stdout.split())
+    shown = run("rules", "show", "CPMTG2009-OP-07")
+    assert shown.returncode == 0, shown.stderr
+    assert "not documented: set aside: " + reason in " ".join(shown.stdout.split())
 
 
 def test_explain_of_an_unknown_item_is_bad_input() -> None:

@@ -17,8 +17,8 @@ def test_transforaminal_esi_request_facts_and_exam_signs_are_read() -> None:
     for item_id in ("1", "2"):
         assert item_fact(letter, item_id, "injection_approach") == "transforaminal"
         assert item_fact(letter, item_id, "image_guidance") == "fluoroscopy"
-    assert finding(letter, "nerve_tension_sign") is True
-    assert finding(letter, "facet_mediated_pain") is False
+        assert finding(letter, "nerve_tension_sign", item_id) is True
+        assert finding(letter, "facet_mediated_pain", item_id) is False
 
 
 @pytest.mark.parametrize("item_id", ["1", "2"])
@@ -35,7 +35,7 @@ def test_esi_without_corroborating_imaging_is_upheld(item_id: str) -> None:
 def test_first_esi_is_not_judged_as_a_repeat(item_id: str) -> None:
     result = item_result("CM16-0247274", item_id)
     assert result.predicted == result.recorded == "Upheld"
-    assert finding("CM16-0247274", "nerve_tension_sign") is False
+    assert finding("CM16-0247274", "nerve_tension_sign", item_id) is False
     for repeat_criterion in ("CPMTG2016-ESI-07", "CPMTG2016-ESI-08", "CPMTG2016-ESI-09", "CPMTG2016-ESI-10"):
         assert criterion_result(result, repeat_criterion).status == "not_documented"
 

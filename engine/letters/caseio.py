@@ -2,10 +2,11 @@
 
 `write_case` writes a case as YAML that `engine.facts.load_case` reads back to the same case; it
 never overwrites a file unless asked. `compare_cases` scores an extracted case against a
-transcription of the same letter: a fact is a true positive when its name, its item (None for a case
-finding) and its value agree; `summarize` gives precision and recall per fact over many pairs, with
-item count and item text agreement. `compare_transcribed(paths)` runs the comparison for case files
-whose letters are found among the development letters (`imr extract --compare cases/2014-2015`).
+transcription of the same letter, item by item: a fact is a true positive when its name, its item and
+the value the item sees (its own, else the case finding) agree; `summarize` gives precision and
+recall per fact over many pairs, with item count and item text agreement. `compare_transcribed(paths)`
+runs the comparison for case files whose letters are found among the development letters (`imr
+extract --compare cases/2014-2015`).
 """
 
 from __future__ import annotations
@@ -227,14 +228,14 @@ class ComparisonSummary(_Strict):
 
 
 def _facts_by_key(case: Case) -> dict[FactKey, FactValue]:
+    """What each item sees: the case findings overlaid by the item's own facts (a finding kept for the
+    case in one reading and for each item it bears on in another is the same reading)."""
     found: dict[FactKey, FactValue] = {}
-    for name, documented in case.findings.items():
-        if documented is not None:
-            found[FactKey(item_id=None, name=name)] = documented.value
     for item in case.items:
-        for name, item_fact in item.facts.items():
-            if isinstance(item_fact, Documented):
-                found[FactKey(item_id=item.item_id, name=name)] = item_fact.value
+        for layer in (case.findings, item.facts):
+            for name, documented in layer.items():
+                if isinstance(documented, Documented):
+                    found[FactKey(item_id=item.item_id, name=name)] = documented.value
     return found
 
 

@@ -48,7 +48,7 @@ from engine.letters.cues import (
 from engine.letters.items import Frequency, normalize_item
 from engine.letters.model import ParsedLetter
 from engine.letters.roles import RoleLexicon, load_roles
-from engine.letters.scope import ItemTarget, Namer
+from engine.letters.scope import ItemTarget, Namer, places_named
 from engine.letters.sentences import SectionName, Sentence, split_sentences
 from engine.vocab import Vocabulary
 
@@ -228,6 +228,7 @@ class ClinicalReader:
         self.context: ContextRules = load_context_rules()
         self._order = 0
         self._modifiers: dict[int, list[Modifier]] = {}
+        self._named_places: dict[int, frozenset[tuple[str, str | None]]] = {}
 
     @cached_property
     def sentences(self) -> list[Sentence]:
@@ -266,12 +267,33 @@ class ClinicalReader:
                 continue
             yield number
 
-    def _context(self, sentence: Sentence, start: int, end: int) -> Context:
-        """The context of the words sentence.text[start:end]."""
+    def _near_context(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> Context:
+        """The context of a `near` cue's terms: a negation between them counts ("range of motion was
+        not limited"), and so does one around them; a trigger that is one of the terms ("straight leg
+        raise negative") is part of the finding."""
+        modifiers = self._modifiers_of(sentence)
+        own = cue.terms
+        kept = [
+            m
+            for m in modifiers
+            if not (
+                own is not None
+                and match.start() <= m.start
+                and m.end <= match.end()
+                and own.fullmatch(sentence.text[m.start : m.end])
+            )
+        ]
+        return context_of(kept, match.end() - 1, match.end())
+
+    def _modifiers_of(self, sentence: Sentence) -> list[Modifier]:
         modifiers = self._modifiers.get(sentence.start)
         if modifiers is None:
             modifiers = self._modifiers[sentence.start] = self.context.modifiers(sentence.text)
-        return context_of(modifiers, start, end)
+        return modifiers
+
+    def _context(self, sentence: Sentence, start: int, end: int) -> Context:
+        """The context of the words sentence.text[start:end]."""
+        return context_of(self._modifiers_of(sentence), start, end)
 
     @cached_property
     def reference_date(self) -> dt.date | None:
@@ -293,6 +315,7 @@ class ClinicalReader:
 
     def read(self) -> ClinicalFacts:
         case_summary = _Layer("summary")
+        regional: list[tuple[_Observation, frozenset[tuple[str, str | None]]]] = []
         case_rationale = {i: _Layer("rationale") for i in self.target_ids}
         item_layers_of: dict[SectionName, dict[str, _Layer]] = {
             section: {i: _Layer(section) for i in self.target_ids}
@@ -310,7 +333,11 @@ class ClinicalReader:
                         continue
                     if each_rules.spec.scope == "case":
                         if sentence.section == "summary":
-                            case_summary.add(each)
+                            places = frozenset() if each_rules.spec.whole_case else self._places(sentence)
+                            if places:
+                                regional.append((each, places))
+                            else:
+                                case_summary.add(each)
                         elif sentence.section == "rationale" and sentence.item_id in case_rationale:
                             case_rationale[sentence.item_id].add(each)
                         continue
@@ -319,17 +346,35 @@ class ClinicalReader:
                     for item_id in targets:
                         item_layers[item_id].add(each)
         findings = case_summary.resolved(self.cues.facts)
+        summary_items = {
+            i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["summary"].items()
+        }
+        for target in self.targets:
+            # a finding the summary writes of a body part bears on the requests for it
+            scoped = _Layer("summary", list(case_summary.observations))
+            scoped.observations += [o for o, places in regional if target.concerned_by(places, self.vocab)]
+            scoped.observations.sort(key=lambda o: o.order)
+            for name, documented in scoped.resolved(self.cues.facts).items():
+                finding = findings.get(name)
+                if finding is None or not _same_value(finding.value, documented.value):
+                    summary_items[target.item_id][name] = documented
         rationale_case = {i: layer.resolved(self.cues.facts) for i, layer in case_rationale.items()}
         for item_id in self.target_ids:
+            # a rationale's finding about the patient as a whole stands for the case where the
+            # summary is silent; one about the complaint treated belongs to its own item
             for name, documented in rationale_case[item_id].items():
-                findings.setdefault(name, documented)
+                if self.cues.facts[name].spec.whole_case:
+                    findings.setdefault(name, documented)
         items: dict[str, dict[str, Documented]] = {}
         for item_id in self.target_ids:
             overrides: dict[str, Documented] = {}
             for name, documented in rationale_case[item_id].items():
-                finding = findings[name]
-                if _same_value(finding.value, documented.value):
-                    findings[name] = merge_layers({name: finding}, {name: documented})[name]
+                finding = summary_items[item_id].get(name) or findings.get(name)
+                if finding is not None and _same_value(finding.value, documented.value):
+                    if name in findings and _same_value(findings[name].value, documented.value):
+                        findings[name] = merge_layers({name: findings[name]}, {name: documented})[name]
+                    else:
+                        overrides[name] = merge_layers({name: documented}, {name: finding})[name]
                 else:
                     overrides[name] = documented
             items[item_id] = merge_layers(
@@ -341,11 +386,19 @@ class ClinicalReader:
             request_item_facts={
                 i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["request"].items()
             },
-            summary_item_facts={
-                i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["summary"].items()
-            },
+            summary_item_facts=summary_items,
             diagnoses=self._diagnoses(),
         )
+
+    def _places(self, sentence: Sentence) -> frozenset[tuple[str, str | None]]:
+        """The body parts a summary sentence names, when some requested item names one (the scope of
+        a finding matters only then)."""
+        if not any(target.parts for target in self.targets):
+            return frozenset()
+        found = self._named_places.get(sentence.start)
+        if found is None:
+            found = self._named_places[sentence.start] = places_named(sentence.text, self.vocab)
+        return found
 
     # matching
 
@@ -371,6 +424,17 @@ class ClinicalReader:
             if value is not None:
                 self._order += 1
                 yield _Observation(cue.fact, value, sentence, self._order), (match.start(), match.end())
+        for name, classes in self.cues.drugs_named:
+            if name not in live or not self.namer.may_name_drugs(sentence, 1):
+                continue
+            rules = self.cues.facts[name]
+            for start, end, generic in self.namer.drugs(sentence.text):
+                if not self.namer.is_of_classes(generic, classes):
+                    continue
+                value = self._mention_value(rules, self._context(sentence, start, end))
+                if value is not None:
+                    self._order += 1
+                    yield _Observation(name, value, sentence, self._order), (start, end)
         for name, together in self.cues.co_mentioned:
             rules = self.cues.facts[name]
             if (
@@ -391,25 +455,40 @@ class ClinicalReader:
 
     def _value(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> FactValue | None:
         """What a term's match says of its fact, in its context: a mention is true, or false where
-        negated or stated absent; an explicit term ("true"/"false" cues) says its value, turned by a
-        negation outside its own words; a value, number or date stands unless negated. Possible,
-        hypothetical, indicated, someone else's or a guideline's terms are not read."""
+        negated or stated absent; an explicit term ("true"/"false" cues), a value, a number or a date
+        stands as written, and is not read where negated (the negation of "full range of motion" or
+        "an acute injury" says nothing certain). Possible, hypothetical, someone else's or a
+        guideline's terms are never read, nor, for the facts that say so, indicated, planned or
+        historical ones."""
         rules = self.cues.facts[cue.fact]
-        context = self._context(sentence, match.start(), match.end())
+        if cue.near:
+            context = self._near_context(cue, match, sentence)
+        else:
+            context = self._context(sentence, match.start(), match.end())
         if context.categories & (_UNREAD | rules.unread):
             return None
-        negated = bool(context.categories & _ABSENT)
-        if cue.how in ("true", "false"):
-            return (cue.how == "true") != negated
-        if cue.how == "mention":
+        negated = any(
+            m.category in _ABSENT and (cue.negation_after or m.direction == "forward")
+            for m in context.triggers
+        )
+        if cue.how in ("mention", "near"):
             return not negated
         if negated:
             return None
+        if cue.how in ("true", "false"):
+            return cue.how == "true"
         if cue.how == "value":
             return cue.value
         if cue.how == "number":
             return self._number(rules, match)
         return self._weeks_since(match)
+
+    @staticmethod
+    def _mention_value(rules: FactRules, context: Context) -> bool | None:
+        """A mention in its context: true, false where negated or stated absent, None where unread."""
+        if context.categories & (_UNREAD | rules.unread):
+            return None
+        return not context.categories & _ABSENT
 
     def _number(self, rules: FactRules, match: re.Match[str]) -> FactValue | None:
         # an empty value group stands for one ("for the past year")
@@ -488,7 +567,12 @@ class ClinicalReader:
                     facts["doses_per_day"] = Documented(value=_whole(per_day), evidence=evidence)
             for phrase in treatments:
                 kind = phrase.payload.kind if phrase.payload is not None else None
-                items = [t.item_id for t in self.targets if t.kind == kind and kind in therapy_kinds]
+                family = self.vocab.kinds[kind].family_id if kind is not None else None
+                items = [
+                    t.item_id
+                    for t in self.targets
+                    if t.kind in therapy_kinds and self.vocab.kinds[t.kind].family_id == family
+                ]
                 frequency = self._frequency_after(text, phrase.start, starts) if items else None
                 if frequency is None or frequency.per_week is None:
                     continue
@@ -595,8 +679,8 @@ def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, 
                     and other.end() - other.start() > match.end() - match.start()
                 )
                 or (
-                    other_cue.how != "mention"
-                    and cue.how == "mention"
+                    other_cue.how not in ("mention", "near")
+                    and cue.how in ("mention", "near")
                     and other.start() < match.end()
                     and match.start() < other.end()
                 )

@@ -56,8 +56,9 @@ CATEGORIES: tuple[Category, ...] = (
 Direction = Literal["forward", "backward"]
 
 # Words, numbers (with their slashes and apostrophes: "w/o", "can't", "5/5") and the punctuation a
-# terminator may be: a hyphen splits "non-tender" into "non" and "tender".
-_WORD = re.compile(r"[a-z0-9]+(?:['’/][a-z0-9]+)*|[;:,]", re.IGNORECASE)
+# terminator may be: a hyphen splits "non-tender" into "non" and "tender"; "No." before a number
+# ("Tylenol No. 3") is a word of its own, no negation.
+_WORD = re.compile(r"no\.(?=\s*\d)|[a-z0-9]+(?:['’/][a-z0-9]+)*|[;:,]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +107,17 @@ class _CategorySpec(_Strict):
     both: list[Phrase] = []
 
 
+class _Adjectival(_Strict):
+    triggers: list[Phrase]
+    placing_words: list[Phrase] = []
+
+
 class _ContextFile(_Strict):
     categories: dict[Category, _CategorySpec]
     pseudo: list[Phrase] = []
     terminators: dict[Literal["all"] | Category, list[Phrase]] = {}
     backward_terminators: dict[Category, list[Phrase]] = {}
+    adjectival: _Adjectival | None = None
     elided_after: list[Phrase] = []
     complements: list[Phrase] = []
     complement_ends: list[Phrase] = []
@@ -145,6 +152,7 @@ class Modifier:
     span it does not reach."""
 
     category: Category
+    direction: Direction
     trigger: str
     start: int
     end: int
@@ -173,6 +181,8 @@ class ContextRules:
     trie: Trie
     source: Path
     elided_after: frozenset[str] = frozenset()
+    adjectives: frozenset[tuple[str, ...]] = frozenset()
+    placing_words: frozenset[str] = frozenset()
 
     def modifiers(self, text: str, words: Sequence[Word] | None = None) -> list[Modifier]:
         """The triggers of `text` with their scopes, in the order they stand."""
@@ -181,10 +191,13 @@ class ContextRules:
         modifiers: list[Modifier] = []
         for position, (start, end, entry) in enumerate(found):
             for trigger in entry.triggers:
+                if trigger.direction == "backward":
+                    if self._before_a_finding(words, trigger, end):
+                        trigger = replace(trigger, direction="forward")
+                    elif start > 0 and words[start - 1].text in self.elided_after:
+                        continue
                 if trigger.direction == "forward":
                     first, last = end, self._forward_end(words, found, position, trigger)
-                elif start > 0 and words[start - 1].text in self.elided_after:
-                    continue
                 else:
                     first, last = self._backward_start(words, found, position, trigger), start
                 if last <= first:
@@ -195,6 +208,7 @@ class ContextRules:
                 modifiers.append(
                     Modifier(
                         trigger.category,
+                        trigger.direction,
                         " ".join(trigger.phrase),
                         words[start].start,
                         words[end - 1].end,
@@ -229,6 +243,15 @@ class ContextRules:
             found.append((index, longest[0], longest[1]))
             index = longest[0]
         return found
+
+    def _before_a_finding(self, words: Sequence[Word], trigger: Trigger, end: int) -> bool:
+        """Whether an adjectival trigger stands before the words it modifies ("negative straight leg
+        raise"), not after them ("straight leg raise negative bilaterally")."""
+        return (
+            trigger.phrase in self.adjectives
+            and end < len(words)
+            and words[end].text not in self.placing_words
+        )
 
     @staticmethod
     def _forward_end(
@@ -310,13 +333,14 @@ def context_of(modifiers: Iterable[Modifier], start: int, end: int) -> Context:
     if not held:
         return AFFIRMED
     categories = {m.category for m in held}
-    if "possible" in categories and any(
-        n.category in _NEGATIONS and any(p.category == "possible" and n.holds(p.start, p.end) for p in held)
-        for n in held
-    ):
-        # "no concern for radiculopathy", "does not establish signs to suggest a tear": the
-        # possibility itself is denied
-        categories.discard("possible")
+    for hedge in ("possible", "hypothetical"):
+        if hedge in categories and any(
+            n.category in _NEGATIONS and any(h.category == hedge and n.holds(h.start, h.end) for h in held)
+            for n in held
+        ):
+            # "no concern for radiculopathy", "no indication that the patient would be at risk of GI
+            # events": the possibility itself is denied
+            categories.discard(hedge)
     return Context(frozenset(categories), held)
 
 
@@ -379,4 +403,11 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         # a pseudo-trigger triggers and ends nothing: its words are passed over
         node[_END] = _Entry(pseudo=True) if entry.pseudo else entry
     elided = frozenset(word for text in parsed.elided_after for word in _phrase(text))
-    return ContextRules(trie, path, elided)
+    adjectival = parsed.adjectival
+    return ContextRules(
+        trie,
+        path,
+        elided,
+        frozenset(_phrase(t) for t in adjectival.triggers) if adjectival else frozenset(),
+        frozenset(w for t in adjectival.placing_words for w in _phrase(t)) if adjectival else frozenset(),
+    )

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 import re._constants as sre_constants
 import re._parser as sre_parser
@@ -176,8 +177,20 @@ class CoMentioned(_Strict):
     at_least: Annotated[int, Field(ge=2)] = 2
 
 
+class Near(_Strict):
+    """Terms of two or three groups written within `within` words of each other, in any order, in
+    one clause: a finding and its qualifier however the sentence orders them ("decreased range of
+    motion", "range of motion was decreased")."""
+
+    within: Annotated[int, Field(ge=0, le=8)]
+    words: Annotated[list[Annotated[list[Regex], Field(min_length=1)]], Field(min_length=2, max_length=3)]
+    # false: the terms state the finding absent ("range of motion ... full", "strength ... 5/5")
+    says: bool = True
+
+
 class FactCues(_Strict):
     mention: list[Regex] = []
+    near: list[Near] = []
     true: list[Regex] = []
     false: list[Regex] = []
     values: dict[str, list[Regex]] = {}
@@ -185,6 +198,8 @@ class FactCues(_Strict):
     units: dict[str, float] = {}
     since: list[Regex] = []
     co_mentioned: CoMentioned | None = None
+    # the name of any drug of these classes (from guidelines/drugs.yaml) mentions the fact
+    drugs_named: list[str] = []
     implies: dict[str, bool | str] = {}
     applies_to: ItemFilter | None = None
     needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
@@ -207,7 +222,7 @@ class CueFile(_Strict):
 
 # --- compiled cues -----------------------------------------------------------------------------------
 
-CueKind = Literal["mention", "true", "false", "value", "number", "since"]
+CueKind = Literal["mention", "near", "true", "false", "value", "number", "since"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +243,10 @@ class Cue:
     sections: frozenset[str] = frozenset({"summary", "rationale"})
     unless: re.Pattern[str] | None = None
     negation_after: bool = True
+    # a `near` cue: terms found in any order, whose context is the last term's; `terms` matches any
+    # one of them whole (a trigger that is itself a term, "negative", is no context of the finding)
+    near: bool = False
+    terms: re.Pattern[str] | None = None
 
     def reads(self, section: str, text: str) -> bool:
         """Whether the cue is read in a sentence of this section and text."""
@@ -267,6 +286,7 @@ class FactRules:
     spec: FactSpec
     units: tuple[tuple[re.Pattern[str], float], ...]
     co_mentioned: CoMentioned | None
+    drugs_named: frozenset[str]
     implies: Mapping[str, bool | str]
     applies_to: ItemFilter | None
     needs_name: frozenset[str]
@@ -336,6 +356,10 @@ class CueBook:
             for name, rules in self.facts.items()
             if rules.spec.scope == "case" or rules.applies_to is None or admitted_by(rules.applies_to)
         )
+
+    @cached_property
+    def drugs_named(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        return tuple((name, rules.drugs_named) for name, rules in self.facts.items() if rules.drugs_named)
 
     @cached_property
     def co_mentioned(self) -> tuple[tuple[str, CoMentioned], ...]:
@@ -476,6 +500,19 @@ class CueIndex(KeyIndex):
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         super().__init__([cue.needs for cue in cues])
+
+
+# Words between the terms of a `near` cue: any word, never a clause or sentence break.
+_NEAR_GAP = r"(?:[^\w;:.]+[\w'/-]+){{0,{n}}}?[^\w;:.]+"
+
+
+def near_regex(near: Near) -> str:
+    """The regex of a `near` cue: every order of its groups, at most `within` words apart."""
+    groups = ["(?:" + "|".join(f"(?:{w})" for w in words) + ")" for words in near.words]
+    gap = _NEAR_GAP.format(n=near.within)
+    return "|".join(
+        "(?:" + gap.join(order) + ")" for order in itertools.permutations(groups)
+    )
 
 
 def compile_cue(pattern: str) -> re.Pattern[str]:
@@ -846,6 +883,7 @@ class _Loader:
                 spec=self.fact_vocabulary.specs[name],
                 units=tuple(options["units"]),
                 co_mentioned=options["co_mentioned"],
+                drugs_named=frozenset(options["drugs_named"]),
                 implies=options["implies"],
                 applies_to=options["applies_to"],
                 needs_name=frozenset(options["needs_name"]),
@@ -934,6 +972,17 @@ class _Loader:
         for how in ("mention", "true", "false"):
             for index, regex in enumerate(getattr(cues, how)):
                 self._add_cue(document, (*where, how, index), name, how, regex, entry)
+        if cues.near and not boolean:
+            raise document.error(
+                (*where, "near"), f"'near' cues need a boolean fact; {name!r} is {spec.type}"
+            )
+        for index, near in enumerate(cues.near):
+            for group, words in enumerate(near.words):
+                for number, regex in enumerate(words):
+                    self._compiled(document, (*where, "near", index, "words", group, number), regex)
+            how: CueKind = "near" if near.says else "false"
+            terms = re.compile("|".join(f"(?:{w})" for words in near.words for w in words), re.IGNORECASE)
+            self._add_cue(document, (*where, "near", index), name, how, near_regex(near), entry, terms=terms)
         for value, regexes in cues.values.items():
             if value not in (spec.values or ()):
                 raise document.error((*where, "values", value), f"{value!r} is not a value of fact {name!r}")
@@ -952,6 +1001,7 @@ class _Loader:
             {
                 "units": [],
                 "co_mentioned": None,
+                "drugs_named": set(),
                 "implies": {},
                 "applies_to": None,
                 "needs_name": set(),
@@ -964,6 +1014,13 @@ class _Loader:
         )
         for unit, factor in cues.units.items():
             options["units"].append((self._compiled(document, (*where, "units", unit), unit), factor))
+        if cues.drugs_named:
+            if not boolean:
+                raise document.error(
+                    (*where, "drugs_named"), f"'drugs_named' needs a boolean fact; {name!r} is {spec.type}"
+                )
+            self._check_classes(document, (*where, "drugs_named"), cues.drugs_named)
+            options["drugs_named"] = options["drugs_named"] | set(cues.drugs_named)
         if cues.co_mentioned is not None:
             self._check_classes(document, (*where, "co_mentioned"), cues.co_mentioned.drug_classes)
             options["co_mentioned"] = cues.co_mentioned
@@ -1008,6 +1065,7 @@ class _Loader:
         regex: str,
         entry: _Entry,
         value: str | None = None,
+        terms: re.Pattern[str] | None = None,
     ) -> Cue:
         pattern = self._compiled(document, loc, regex)
         cue = Cue(
@@ -1020,6 +1078,8 @@ class _Loader:
             sections=entry.sections,
             unless=entry.unless,
             negation_after=entry.negation_after,
+            near=terms is not None,
+            terms=terms,
         )
         self.cues.append(cue)
         return cue

@@ -17,7 +17,6 @@ summary says of it.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -37,22 +36,17 @@ from engine.facts import (
     Source,
     URPortion,
 )
+from engine.letters.citing import cited_region, read_citations, resolved_treatment
 from engine.letters.clinical import ClinicalFacts, ClinicalReader, ItemTarget, merge_layers
 from engine.letters.cues import CueBook, load_cues
 from engine.letters.items import NormalizedItem, normalize_item
+from engine.letters.links import Link, ancillary_links, certified_index, ur_portion_facts
 from engine.letters.model import GuidelineCitation, ParsedItem, ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter
 from engine.paths import LETTERS_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 
 _DRUG_KINDS = frozenset({"medication", "compound_topical"})
-# Kinds an ancillary service can belong to, most likely first.
-_INDEX_KINDS = ("surgery", "injection", "electrodiagnostic", "inpatient_stay")
-_ANCILLARY_TEXT = re.compile(
-    r"^\s*(?:associated\s+surgical\s+services?\b|pre[-\s]?op(?:erative)?\b|post[-\s]?op(?:erative)?\b|"
-    r"peri[-\s]?op(?:erative)?\b|assist(?:ant|ing)?\b|(?:PA|RN|MD|surgical)\s+assist)",
-    re.IGNORECASE,
-)
 _COURSE_HISTORY = {"additional": True, "repeat": True, "initial": False}
 _WEEKS_PER = {"hour": 1 / 168, "day": 1 / 7, "week": 1.0, "month": 4.33}
 
@@ -94,17 +88,24 @@ def read_letter(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = 
     reader = ClinicalReader(letter, targets, vocab, cues, decided)
     clinical = reader.read()
     prescriptions = reader.prescriptions()
-    ancillary = _ancillary_links(readings)
+    links = ancillary_links(readings, vocab)
+    certified = clinical.findings.get("surgery_certified_or_performed")
     items = []
     for reading in readings:
         item_id = reading.item.item_id
+        stated, standing = ur_portion_facts(reading.item, reading.normalized, vocab)
         facts = merge_layers(
             clinical.item_facts.get(item_id, {}),
+            stated,
             reading.request_facts,
             clinical.summary_item_facts.get(item_id, {}),
             prescriptions.get(item_id, {}),
+            standing,
         )
-        items.append(reading.requested(facts, ancillary.get(item_id), vocab))
+        link = links.get(item_id)
+        if link is None and "surgical_service" in facts and certified is not None:
+            facts.update(certified_index(certified, facts, vocab))
+        items.append(reading.requested(facts, link, vocab))
     try:
         case = Case(
             case_id=_case_id(letter),
@@ -163,23 +164,31 @@ class _ItemReading:
         self.item = item
         self.text = text
         self.normalized = normalized
+        # a generic heading is completed by what the reviewer's citation names
+        cited = read_citations(item.maximus_citations, vocab)
+        subtype = normalized.subtype.value if normalized.subtype is not None else None
+        self.kind, self.subtype = resolved_treatment(normalized.kind, subtype, cited)
         drug = normalized.drug
         self.generic = drug.generic if drug is not None else None
         self.ingredients = [i.generic for i in drug.ingredients] if drug is not None else []
         self.target = ItemTarget(
             item_id=item.item_id,
-            kind=normalized.kind,
+            kind=self.kind,
             generic=self.generic,
             ingredients=frozenset(self.ingredients),
             drug_class=drug.drug_class if drug is not None else None,
-            is_drug=normalized.kind in _DRUG_KINDS or drug is not None,
-            visit_based=vocab.kinds[normalized.kind].visit_based,
+            is_drug=self.kind in _DRUG_KINDS or drug is not None,
+            visit_based=vocab.kinds[self.kind].visit_based,
+            parts=frozenset((part.region, part.side) for part in normalized.body_parts),
         )
-        self.request_facts = _request_facts(normalized, text, vocab)
+        self.request_facts = request_facts(normalized, text, vocab)
+        region = cited_region(self.kind, [p.region for p in normalized.body_parts], cited)
+        if region is not None and cited is not None and normalized.implied_region is None:
+            cited_evidence = [cited.evidence]
+            self.request_facts["body_region"] = Documented(value=region, evidence=cited_evidence)
+            self.request_facts["body_part_specified"] = Documented(value=True, evidence=cited_evidence)
 
-    def requested(
-        self, facts: dict[str, Documented], ancillary_to: str | None, vocab: Vocabulary
-    ) -> RequestedItem:
+    def requested(self, facts: dict[str, Documented], link: Link | None, vocab: Vocabulary) -> RequestedItem:
         normalized = self.normalized
         drug = normalized.drug
         route = None
@@ -190,12 +199,13 @@ class _ItemReading:
         return RequestedItem(
             item_id=self.item.item_id,
             text=self.text.text,
-            kind=normalized.kind,
-            subtype=normalized.subtype.value if normalized.subtype is not None else None,
+            kind=self.kind,
+            subtype=self.subtype,
             generic=self.generic,
             route=route,
             ingredients=self.ingredients if self.generic is None else [],
-            ancillary_to=ancillary_to,
+            ancillary_to=link.index_id if link is not None else None,
+            ancillary_basis=link.basis if link is not None else None,
             facts=dict(facts),
             ur_portion=(
                 URPortion(
@@ -227,7 +237,7 @@ def _trimmed(span: TextSpan) -> TextSpan | None:
     return TextSpan(text=stripped, start=start, end=start + len(stripped))
 
 
-def _request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary) -> dict[str, Documented]:
+def request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary) -> dict[str, Documented]:
     """What the disputed text itself states; every fact quotes the text, with its span in the letter."""
     if text.end == text.start:
         return {}
@@ -277,9 +287,41 @@ def _request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary
         sides = {part.side for part in normalized.body_parts if part.side is not None}
         if sides:
             put("laterality", sides.pop() if len(sides) == 1 else "bilateral")
+    elif normalized.implied_region is not None:
+        # the procedure names its body part ("carpal tunnel release" is of the wrist)
+        put("body_part_specified", True)
+        put("body_region", normalized.implied_region.value)
     elif normalized.body_part_unspecified:
         put("body_part_specified", False)
+    if normalized.procedures:
+        facts["procedures"] = Documented(value=[p.value for p in normalized.procedures], evidence=evidence)
+    put("surgical_service", _surgical_service(normalized))
+    if normalized.unknown_drug is not None:
+        put("unknown_drug", normalized.unknown_drug.value)
     return facts
+
+
+# The role a surgical ancillary subtype gives its item when the item's words name no other.
+_SERVICE_OF_ANCILLARY = {
+    "preop_clearance": "preoperative",
+    "preop_labs": "preoperative",
+    "ekg": "preoperative",
+    "chest_xray": "preoperative",
+    "cold_therapy": "postoperative",
+    "cpm": "postoperative",
+    "dvt_prophylaxis": "postoperative",
+}
+
+
+def _surgical_service(normalized: NormalizedItem) -> str | None:
+    """The item's own words make it a service of a surgery (pre-, post-operative, associated)."""
+    if normalized.kind == "surgery":
+        return None
+    if normalized.surgical_context is not None:
+        return normalized.surgical_context.value
+    if normalized.kind == "surgical_ancillary":
+        return _SERVICE_OF_ANCILLARY.get(normalized.ancillary or "", "associated")
+    return None
 
 
 def _number(value: float) -> int | float:
@@ -312,37 +354,3 @@ def _citations(citations: Sequence[GuidelineCitation], vocab: Vocabulary) -> lis
             )
         )
     return resolved
-
-
-def _ancillary_links(readings: Sequence[_ItemReading]) -> dict[str, str]:
-    """Ancillary services (pre-op clearance, post-op therapy, assistant surgeon, ...) -> index item."""
-    links: dict[str, str] = {}
-    for position, reading in enumerate(readings):
-        normalized = reading.normalized
-        is_ancillary = (
-            normalized.kind == "surgical_ancillary"
-            or normalized.ancillary is not None
-            or _ANCILLARY_TEXT.search(reading.text.text) is not None
-        )
-        if not is_ancillary or normalized.kind in _INDEX_KINDS:
-            continue
-        index = _index_item(readings, position)
-        if index is not None:
-            links[reading.item.item_id] = index.item.item_id
-    return links
-
-
-def _index_item(readings: Sequence[_ItemReading], position: int) -> _ItemReading | None:
-    """The procedure an ancillary service belongs to: the most specific kind, sharing a body region
-    where possible, else the nearest one before it."""
-    regions = {part.region for part in readings[position].normalized.body_parts}
-    for kind in _INDEX_KINDS:
-        candidates = [(i, r) for i, r in enumerate(readings) if i != position and r.normalized.kind == kind]
-        if not candidates:
-            continue
-        if regions:
-            shared = [(i, r) for i, r in candidates if regions & {p.region for p in r.normalized.body_parts}]
-            candidates = shared or candidates
-        before = [(i, r) for i, r in candidates if i < position]
-        return (before[-1] if before else candidates[0])[1]
-    return None

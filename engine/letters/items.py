@@ -23,6 +23,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import Field, model_validator
 
 from engine.limits import read_figure
+from engine.procedures import SURGERY
 from engine.vocab import (
     Drug,
     DrugMention,
@@ -159,6 +160,11 @@ class NormalizedItem(VocabModel):
     acquisition: Value[Literal["purchase", "rental"]] | None = None
     surgical_context: Value[SurgicalContext] | None = None
     ancillary: str | None = None
+    procedures: list[Value[str]] = []
+    cpt_codes: list[Value[str]] = []
+    implied_region: Value[str] | None = None
+    # a medication request naming a drug the vocabulary does not know: its name, never guessed at
+    unknown_drug: Value[str] | None = None
     unspecified: list[Value[Unspecifiable]] = []
 
     def said_unspecified(self, what: Unspecifiable) -> bool:
@@ -422,6 +428,12 @@ _THERAPY_KINDS = frozenset(
 _EQUIPMENT_KINDS = frozenset({"dme", "brace_support", "tens_electrical_stimulation"})
 _DRUG_KINDS = frozenset({"medication", "compound_topical"})
 _CONSULT_WORDS = re.compile(r"\b(?:consult(?:ation)?s?|referral|refer|second\s+opinion)\b", _I)
+_EVALUATION_WORDS = re.compile(r"\b(?:evaluation|eval|assessment|evaluate)\b", _I)
+# A request to see a specialist about a procedure ("Spine surgery consultation", "Pain management
+# evaluation for epidural injection") is the consultation, not the procedure.
+_PROCEDURE_KINDS = frozenset({"surgery", "injection"})
+# A CPT code as requests write it: five digits, or a letter and four digits (HCPCS), alone.
+_CPT = re.compile(r"(?<![\w./#$-])(?P<code>[A-Z]\d{4}|\d{5})(?![\w./%-])")
 
 
 # --- the reader -------------------------------------------------------------------------------
@@ -475,6 +487,18 @@ def _focus(text: str) -> tuple[int, int]:
     return start, end
 
 
+def procedures_named(text: str, vocab: Vocabulary) -> list[str]:
+    """The surgical procedures a text names (words and CPT codes); an approach only when alone."""
+    reader = _Reader(text, 0, len(text), vocab)
+    found = [Value[str](value=c.procedure, span=c.written.span) for c in _cpt_codes(reader)]
+    for candidate in _kind_candidates(reader):
+        if candidate.kind == SURGERY and candidate.subtype is not None:
+            span = reader.span(candidate.start, candidate.end)
+            found.append(Value[str](value=candidate.subtype, span=span))
+    found.sort(key=lambda v: v.span.start)
+    return list(dict.fromkeys(v.value for v in _procedures(vocab, found)))
+
+
 def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
     """Read one disputed item's text (see the module docstring)."""
     start, end = _focus(text)
@@ -488,7 +512,8 @@ def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
     for mention in mentions:
         local = _local(reader, mention.span)
         reader.take(local.start, local.end)
-    candidates = _kind_candidates(reader)
+    cpt_codes = _cpt_codes(reader)
+    candidates = _kind_candidates(reader) + [_code_candidate(reader, code) for code in cpt_codes]
     context = _surgical_context(reader)
     frequency = _frequency(reader)
     duration = _duration(reader)
@@ -496,6 +521,11 @@ def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
     drug = _drug(reader, mentions, candidates) if mentions else None
     body_parts, levels, level_count = _body_parts(reader)
     kind, kind_span, subtypes = _choose_kind(reader, candidates, drug, frequency, body_parts)
+    unknown_drug = _unknown_drug(reader) if kind == "other" else None
+    if unknown_drug is not None:
+        kind = "medication"
+    procedures = _procedures(vocab, subtypes) if kind == SURGERY else []
+    principal = procedures[0] if procedures else subtypes[0] if subtypes else None
     kind, subtypes, ancillary = _ancillary(kind, subtypes, context, body_parts)
     visit_based = vocab.kinds[kind].visit_based
     quantity, visits = _counts(reader, visit_based)
@@ -508,7 +538,7 @@ def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
         focus=reader.span(0, len(focus)),
         kind=kind,
         kind_span=kind_span,
-        subtype=subtypes[0] if subtypes else None,
+        subtype=principal,
         subtypes=subtypes,
         drug=drug,
         quantity=quantity,
@@ -530,6 +560,10 @@ def normalize_item(text: str, vocab: Vocabulary) -> NormalizedItem:
         acquisition=_acquisition(reader),
         surgical_context=context,
         ancillary=ancillary,
+        procedures=procedures,
+        cpt_codes=[c.written for c in cpt_codes],
+        implied_region=_implied_region(vocab, procedures, cpt_codes) if not body_parts else None,
+        unknown_drug=unknown_drug,
         unspecified=unspecified,
     )
 
@@ -588,8 +622,7 @@ def _choose_kind(
         return "other", None, []
     best = max(pool, key=lambda c: (kinds[c.kind].priority, -c.start))
     kind = best.kind
-    # A consultation about surgery is a consultation, not the surgery.
-    if kind == "surgery" and any(True for _ in reader.matches(_CONSULT_WORDS, avoid_taken=False)):
+    if kind in _PROCEDURE_KINDS and _asks_for_consultation(reader, candidates):
         kind = "consult"
     subtypes = _subtypes(reader, kind, pool)
     if kind == "imaging" and _is_therapeutic_ultrasound(subtypes, frequency, body_parts):
@@ -600,6 +633,78 @@ def _choose_kind(
         own = next((c for c in pool if c.kind == kind), None)
         kind_span = reader.span(own.start, own.end) if own else None
     return kind, kind_span, subtypes
+
+
+def _asks_for_consultation(reader: _Reader, candidates: list[_KindCandidate]) -> bool:
+    """The item asks for a consultation: a consult word, or an evaluation by a named specialty."""
+    if any(True for _ in reader.matches(_CONSULT_WORDS, avoid_taken=False)):
+        return True
+    specialty = any(c.kind == "consult" and c.subtype is not None for c in candidates)
+    return specialty and any(True for _ in reader.matches(_EVALUATION_WORDS, avoid_taken=False))
+
+
+@dataclass(frozen=True)
+class _Code:
+    """A CPT code read from the item: the code as written and the procedure (and region) it names."""
+
+    written: Value[str]
+    procedure: str
+    region: str | None
+
+
+# A drug request as prescriptions are written: a name, then a strength or a dosage form.
+_UNKNOWN_DRUG = re.compile(
+    r"^\s*(?P<name>[A-Za-z][A-Za-z-]{2,}(?:\s+[A-Za-z][A-Za-z-]{2,}){0,2}?)\s+"
+    r"(?=\d+(?:\.\d+)?\s*(?:mg|mcg|%|ml)\b|(?:tabs?|tablets?|caps?|capsules?|cream|gel|ointment|lotion|patch(?:es)?|"
+    r"solution|suspension)\b)",
+    _I,
+)
+
+
+def _unknown_drug(reader: _Reader) -> Value[str] | None:
+    """The name of a drug request whose drug the vocabulary does not know ("Xyzzol 10mg #30")."""
+    match = _UNKNOWN_DRUG.match(reader.focus)
+    if match is None:
+        return None
+    return Value[str](value=match.group("name"), span=reader.span(match.start("name"), match.end("name")))
+
+
+def _cpt_codes(reader: _Reader) -> list[_Code]:
+    """CPT codes of known procedures; their digits are not read as counts."""
+    codes: list[_Code] = []
+    for match in reader.matches(_CPT):
+        known = reader.vocab.procedures.code(match.group("code"))
+        if known is None:
+            continue
+        reader.take(match.start(), match.end())
+        written = Value[str](value=match.group("code"), span=reader.span(match.start(), match.end()))
+        codes.append(_Code(written, known.procedure, known.region))
+    return codes
+
+
+def _code_candidate(reader: _Reader, code: _Code) -> _KindCandidate:
+    start, end = code.written.span.start - reader.start, code.written.span.end - reader.start
+    return _KindCandidate("surgery", code.procedure, start, end, False)
+
+
+def _procedures(vocab: Vocabulary, subtypes: list[Value[str]]) -> list[Value[str]]:
+    """The procedures a surgical item names; an approach ("arthroscopy") only when it is alone."""
+    named = [v for v in subtypes if not vocab.procedures.is_approach(v.value)]
+    return named or subtypes
+
+
+def _implied_region(
+    vocab: Vocabulary, procedures: list[Value[str]], codes: list[_Code]
+) -> Value[str] | None:
+    """The body region a procedure implies when the item names none ("carpal tunnel release")."""
+    for code in codes:
+        if code.region is not None:
+            return Value[str](value=code.region, span=code.written.span)
+    for procedure in procedures:
+        region = vocab.procedures.implied_region([procedure.value])
+        if region is not None:
+            return Value[str](value=region, span=procedure.span)
+    return None
 
 
 def _subtypes(reader: _Reader, kind: str, pool: list[_KindCandidate]) -> list[Value[str]]:

@@ -37,6 +37,8 @@ class ItemTarget:
     drug_class: str | None
     is_drug: bool
     visit_based: bool = False
+    # the body parts the request names, each (region, side or None)
+    parts: frozenset[tuple[str, str | None]] = frozenset()
 
     def admitted_by(self, admitted: ItemFilter | None) -> bool:
         if admitted is None:
@@ -44,6 +46,66 @@ class ItemTarget:
         return self.kind in admitted.kinds or (
             self.drug_class is not None and self.drug_class in admitted.drug_classes
         )
+
+    def concerned_by(self, places: frozenset[tuple[str, str | None]], vocab: Vocabulary) -> bool:
+        """Whether a finding written of these body parts bears on this request: a request naming no
+        body part takes every finding; otherwise one of the parts must be its region, or a region
+        whose findings bear on it (guidelines/body-regions.yaml `findings_from`), on the same side
+        where both name one."""
+        if not self.parts or not places:
+            return True
+        for region, side in self.parts:
+            bearing = {region, *vocab.regions[region].findings_from}
+            for place, place_side in places:
+                if place in bearing and _same_side(side, place_side):
+                    return True
+        return False
+
+
+def _same_side(side: str | None, other: str | None) -> bool:
+    return side is None or other is None or side == other or "bilateral" in (side, other)
+
+
+_SPINAL_LEVEL = re.compile(
+    r"(?<![A-Za-z0-9])(?P<letter>[CTLS])\s?\d{1,2}(?:\s*[-–/]\s*[CTLS]?\s?\d{1,2})?(?![A-Za-z0-9%])"
+)
+# A side word applies to the region named right after it, across at most this many words, or to
+# the region before it ("... straight leg raise was positive on the left") across at most
+# _SIDE_AFTER.
+_SIDE_REACH = 3
+_SIDE_AFTER = 6
+
+
+def places_named(text: str, vocab: Vocabulary) -> frozenset[tuple[str, str | None]]:
+    """The body parts a sentence names: (region, side or None), spinal levels ("L4-5") included."""
+    found: list[tuple[int, int, str]] = [(m.start, m.end, m.payload) for m in vocab.region_words.find(text)]
+    for match in _SPINAL_LEVEL.finditer(text):
+        region = vocab.region_by_spinal_letter.get(match.group("letter"))
+        if region is not None:
+            found.append((match.start(), match.end(), region))
+    if not found:
+        return frozenset()
+    sides = [(m.start, m.end, m.payload) for m in vocab.side_words.find(text)]
+    found.sort()
+    places: set[tuple[str, str | None]] = set()
+    for number, (start, end, region) in enumerate(found):
+        side = None
+        if vocab.regions[region].sided:
+            before = [
+                written
+                for _, side_end, written in sides
+                if side_end <= start and len(_GAP_WORD.findall(text[side_end:start])) <= _SIDE_REACH
+            ]
+            # "... on the left", up to the next body part named
+            stop = found[number + 1][0] if number + 1 < len(found) else len(text)
+            after = [
+                written
+                for side_start, _, written in sides
+                if end <= side_start < stop and len(_GAP_WORD.findall(text[end:side_start])) <= _SIDE_AFTER
+            ]
+            side = before[-1] if before else (after[0] if after else None)
+        places.add((region, side))
+    return frozenset(places)
 
 
 # How specific a name is: a drug names one drug; a treatment word a kind; a class word a drug class;
@@ -192,7 +254,10 @@ class Namer:
                 items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
                 found.append(_Name(phrase.start, phrase.end, items, _CLASS, True))
             else:
-                items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
+                family = self.vocab.kinds[word.kind].family_id
+                items = frozenset(
+                    t.item_id for t in self.targets if self.vocab.kinds[t.kind].family_id == family
+                )
                 found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
         words = self.cues.name_words
         if words is not None:
@@ -246,6 +311,12 @@ class Namer:
                 matched.add(target.item_id)
         return frozenset(matched)
 
+    def is_of_classes(self, generic: str, classes: frozenset[str] | set[str]) -> bool:
+        """Whether the drug is, or contains, a drug of one of these classes."""
+        drug = self.vocab.drugs[generic]
+        parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
+        return drug.drug_class in classes or any(part.drug_class in classes for part in parts)
+
     def drugs_of_classes(self, sentence: Sentence, classes: Sequence[str]) -> set[str]:
         """The drugs named in the sentence that are, or contain, a drug of one of these classes."""
         wanted = set(classes)
@@ -253,10 +324,8 @@ class Namer:
         if not self.may_name_drugs(sentence, min(2, len(classes))):
             return found
         for _, _, generic in self.drugs(sentence.text):
-            drug = self.vocab.drugs[generic]
-            parts = [drug] if drug.kind == "single" else [self.vocab.drugs[i] for i in drug.ingredients]
-            if drug.drug_class in wanted or any(part.drug_class in wanted for part in parts):
-                found.add(drug.generic)
+            if self.is_of_classes(generic, wanted):
+                found.add(generic)
         return found
 
 

@@ -103,8 +103,56 @@ def test_summary_facts_go_to_the_item_named_and_rationale_facts_to_their_own() -
     assert norco["weeks_of_use"] == 26 and norco["prior_course"] is True
     assert norco["pain_relief"] is False and "functional_improvement" not in norco
     assert flexeril["functional_improvement"] is False and "weeks_of_use" not in flexeril
-    # a case finding read in a rationale, where the summary is silent
-    assert values(case)["muscle_spasm"] is True
+    # a finding a rationale states about the complaint belongs to its own item, never another's
+    assert values(case, 1)["muscle_spasm"] is True
+    assert "muscle_spasm" not in values(case) and "muscle_spasm" not in norco
+
+
+def test_a_rationale_finding_about_the_whole_case_stands_for_the_case() -> None:
+    case = letter_case(
+        "The patient was seen for low back pain.",
+        ("Norco 10/325mg #60", "The 52-year-old patient is temporarily totally disabled."),
+        ("Flexeril 10mg #30", "There was no muscle spasm."),
+    )
+    assert values(case)["age"] == 52 and values(case)["work_status"] == "off_work"
+    assert "muscle_spasm" not in values(case) and values(case, 1)["muscle_spasm"] is False
+
+
+def test_a_summary_finding_bears_on_the_requests_for_the_body_part_it_names() -> None:
+    case = letter_case(
+        "Examination of the cervical spine showed decreased range of motion and spasm. "
+        "A positive straight leg raise was noted on the left. The patient has chronic pain.",
+        ("MRI of the cervical spine", "The request is for imaging."),
+        ("MRI of the right knee", "The request is for imaging."),
+        ("EMG of the bilateral lower extremities", "The request is for a study."),
+        ("Cyclobenzaprine 7.5mg #30", "The request is for a medication."),
+    )
+    neck, knee, legs, relaxant = (values(case, i) for i in range(4))
+    assert values(case)["chronic_pain"] is True
+    assert neck["objective_functional_deficits"] is True and neck["muscle_spasm"] is True
+    assert "objective_functional_deficits" not in knee and "muscle_spasm" not in knee
+    # the lumbar roots supply the legs: a leg's finding bears on a study of them, not on the knee's
+    assert legs["nerve_tension_sign"] is True and "nerve_tension_sign" not in knee
+    # a medication names no body part: every finding bears on it
+    assert relaxant["muscle_spasm"] is True and relaxant["nerve_tension_sign"] is True
+
+
+def test_a_finding_of_one_side_does_not_bear_on_the_other() -> None:
+    case = letter_case(
+        "The left knee had decreased range of motion.",
+        ("MRI of the left knee", "The request is for imaging."),
+        ("MRI of the right knee", "The request is for imaging."),
+    )
+    assert values(case, 0)["objective_functional_deficits"] is True
+    assert "objective_functional_deficits" not in values(case, 1)
+
+
+def test_what_a_letter_says_of_physical_therapy_it_says_of_occupational_therapy() -> None:
+    case = letter_case(
+        "The patient has completed 12 sessions of physical therapy.",
+        ("Occupational therapy 2 times a week for 4 weeks", "The request is for therapy."),
+    )
+    assert values(case, 0)["prior_visits"] == 12
 
 
 def test_durations_need_a_number() -> None:
@@ -296,3 +344,44 @@ def test_a_recent_injury_is_not_chronic_pain_but_a_denied_one_says_nothing(
 ) -> None:
     case = letter_case(f"The injured worker is a 45 year old male. {sentence}", ("Naproxen 550mg #60", "."))
     assert values(case).get("chronic_pain") is chronic
+
+
+# --- terms in any order, and drugs by class ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact", "value"),
+    [
+        ("Range of motion of the lumbar spine was decreased.", "objective_functional_deficits", True),
+        ("He had decreased and painful range of motion.", "objective_functional_deficits", True),
+        ("Range of motion was not limited.", "objective_functional_deficits", False),
+        ("Range of motion was full.", "objective_functional_deficits", False),
+        ("Her gait was antalgic.", "objective_functional_deficits", True),
+        ("Sensation was decreased in the L5 dermatome.", "focal_neurological_deficit", True),
+        ("Reflexes were symmetric and sensation was intact.", "focal_neurological_deficit", False),
+        ("There was a positive straight leg raise at 45 degrees.", "nerve_tension_sign", True),
+        ("Straight leg raise was negative bilaterally.", "nerve_tension_sign", False),
+        ("Examination showed negative straight leg raise.", "nerve_tension_sign", False),
+        ("The straight leg raise was not positive.", "nerve_tension_sign", False),
+    ],
+)
+def test_a_finding_and_its_qualifier_in_any_order(sentence: str, fact: str, value: bool) -> None:
+    case = letter_case(sentence, ("Physical therapy 2 times a week for 3 weeks", "It is for therapy."))
+    seen = {**values(case), **values(case, 0)}
+    assert seen[fact] is value
+
+
+def test_a_drug_named_by_brand_documents_its_class() -> None:
+    case = letter_case(
+        "Among the relevant medications were cyclobenzaprine, oxycodone/acetaminophen and Motrin.",
+        ("Ondansetron 4mg #30", "The request is for a medication."),
+    )
+    assert values(case)["opioid_therapy"] is True and values(case)["nsaid_use"] is True
+
+
+def test_a_pain_improvement_in_any_order_bears_on_the_treatment_named() -> None:
+    case = letter_case(
+        "Her pain had improved vastly with chiropractic treatment.",
+        ("Chiropractic treatment 2 times a week for 3 weeks", "The request is for treatment."),
+    )
+    assert values(case, 0)["pain_relief"] is True

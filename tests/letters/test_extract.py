@@ -264,7 +264,7 @@ def test_precision_and_recall_against_the_hand_cases() -> None:
     assert transcribed.precision is not None and transcribed.precision >= 0.85
 
 
-def test_compare_cases_counts_name_item_and_value(tmp_path: Path) -> None:
+def test_compare_cases_counts_name_item_and_value_each_item_sees(tmp_path: Path) -> None:
     base = {
         "case_id": "x",
         "findings": {"age": {"value": 50, "evidence": [{"quote": "50", "section": "summary"}]}},
@@ -289,8 +289,9 @@ def test_compare_cases_counts_name_item_and_value(tmp_path: Path) -> None:
     )
     comparison = compare_cases(extracted, transcribed)
     assert comparison.true_positives == []
+    # the case finding counts for the item that sees it
     assert {(d.key.item_id, d.key.name) for d in comparison.false_positives} == {
-        (None, "age"),
+        ("1", "age"),
         ("1", "quantity"),
     }
     assert [(d.key.name, d.extracted, d.transcribed) for d in comparison.false_negatives] == [("age", 51, 50)]

@@ -63,6 +63,7 @@ def _observed(item: NormalizedItem) -> dict[str, Any]:
         "kind": item.kind,
         "subtype": item.subtype.value if item.subtype else None,
         "subtypes": [s.value for s in item.subtypes],
+        "procedures": [p.value for p in item.procedures],
         "generic": drug.generic if drug else None,
         "drug_class": drug.drug_class if drug else None,
         "route": drug.route if drug else None,
@@ -423,7 +424,13 @@ TABLE: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "Right knee arthroscopy with evaluation of ACL, medical meniscectomy",
-        {"kind": "surgery", "subtypes": ["arthroscopy", "meniscectomy"], "parts": [("knee", "right")]},
+        {
+            "kind": "surgery",
+            "subtype": "meniscectomy",
+            "subtypes": ["arthroscopy", "meniscectomy"],
+            "procedures": ["meniscectomy"],
+            "parts": [("knee", "right")],
+        },
     ),
     (
         "PA assist",
@@ -462,6 +469,7 @@ TABLE: list[tuple[str, dict[str, Any]]] = [
         {
             "kind": "surgery",
             "subtypes": ["arthroscopy", "rotator_cuff_repair", "debridement", "shoulder_decompression"],
+            "procedures": ["rotator_cuff_repair", "debridement", "shoulder_decompression"],
             "parts": [("shoulder", "right")],
         },
     ),
