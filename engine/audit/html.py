@@ -409,11 +409,15 @@ def _inconsistent(report: AuditReport) -> str:
             f" of {group.compared} criteria"
             f" ({group.share:.0%}); {group.pairs} pair(s)</h3>"
         )
+        on_record = [c for c in group.differing if c not in group.by_rationale]
         differing = (
-            f"<p>They differ on {_e(', '.join(group.differing))}.</p>"
-            if group.differing
-            else "<p>They agree on every criterion.</p>"
+            f"<p>They differ on {_e(', '.join(on_record))}.</p>" if on_record else "<p>The records agree.</p>"
+        ) + (
+            f"<p>Only the rationales part them on {_e(', '.join(group.by_rationale))}.</p>"
+            if group.by_rationale
+            else ""
         )
+
         detail = _side_by_side(group.side_by_side, group) if group.side_by_side else ""
         parts.append(heading + _members(group) + differing + detail + "</div>")
     parts.append(_more(len(groups), min(len(groups), LIST_LIMIT), "groups"))

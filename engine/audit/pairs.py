@@ -6,10 +6,14 @@ rules on the request form are left out: they say nothing about the treatment). A
 when it has the same effect on its rule in both items: met, or set aside where the guideline lets
 a missing fact pass, counts for the request; not met, or not documented where the guideline
 requires it, counts against. "Not documented" and "documented absent" of a required fact therefore
-agree, as they do in the decision. A pair is reported when the two items share a guideline rule,
-their recorded outcomes are opposite, and at least MIN_SHARE of the criteria either item was
-judged on agree. Items alike on every criterion form one group whatever their number; groups are
-ranked by the share they agree on, then by how many criteria that is.
+agree, as they do in the decision. A criterion whose effect differs only because a rationale
+documented its facts (every fact it read was quoted from one of the two reviewers' rationales) does
+not set the records apart: it is the two reviewers reading the same kind of record differently,
+which is what is sought; it is shown, and counted with the agreeing ones. A pair is reported when
+the two items share a guideline rule, their recorded outcomes are opposite, and at least MIN_SHARE
+of the criteria either item was judged on agree so. Items alike on every criterion form one group
+whatever their number; groups are ranked by the share they agree on (the records alike first),
+then by how many criteria that is.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ class InconsistentGroup(StrictModel):
     agreeing: int
     compared: int
     pairs: int
-    differing: list[str]
+    differing: list[str]  # criteria whose effect differs (or that only one item was judged on)
+    by_rationale: list[str]  # of those, the ones that differ only by what a rationale documented
     upheld: list[PairMember]
     overturned: list[PairMember]
     side_by_side: list[CriterionSideBySide] | None
@@ -68,19 +73,29 @@ class InconsistentGroup(StrictModel):
 
 @dataclass
 class _Signature:
-    criteria: dict[str, tuple[str, bool]]  # criterion -> (status, counts for the request)
+    criteria: dict[str, tuple[str, bool, bool]]  # criterion -> (status, counts for it, from a rationale)
     topic_rules: frozenset[str]
     members: dict[str, list[int]] = field(default_factory=lambda: {"Upheld": [], "Overturned": []})
 
     @property
     def effects(self) -> frozenset[tuple[str, bool]]:
-        return frozenset((c, supports) for c, (_, supports) in self.criteria.items())
+        return frozenset((c, supports) for c, (_, supports, _) in self.criteria.items())
+
+    def agreeing_with(self, other: _Signature) -> tuple[int, list[str]]:
+        """How many criteria agree with the other's, and those that differ only by a rationale."""
+        shared = self.criteria.keys() & other.criteria.keys()
+        same = len(self.effects & other.effects)
+        by_rationale = sorted(
+            c for c in shared
+            if self.criteria[c][1] != other.criteria[c][1] and (self.criteria[c][2] or other.criteria[c][2])
+        )  # fmt: skip
+        return same + len(by_rationale), by_rationale
 
 
 def _signatures(db: sqlite3.Connection, rules_version: str) -> dict[str, dict[frozenset[Any], _Signature]]:
     rows = db.execute(
         """
-        SELECT i.item_pk, i.family, i.recorded, c.criterion_id, c.status, c.supports,
+        SELECT i.item_pk, i.family, i.recorded, c.criterion_id, c.status, c.supports, c.from_rationale,
                r.rule_id, r.cross_cutting
         FROM items i JOIN letters l ON l.letter_id = i.letter_id
         JOIN criteria c ON c.item_pk = i.item_pk
@@ -90,17 +105,27 @@ def _signatures(db: sqlite3.Connection, rules_version: str) -> dict[str, dict[fr
         """,
         (rules_version,),
     )
-    items: dict[int, tuple[str, str, dict[str, tuple[str, bool]], set[str]]] = {}
-    for item_pk, family, recorded, criterion, status, supports, rule_id, cross_cutting in rows:
+    items: dict[int, tuple[str, str, dict[str, tuple[str, bool, bool]], set[str]]] = {}
+    for (
+        item_pk,
+        family,
+        recorded,
+        criterion,
+        status,
+        supports,
+        from_rationale,
+        rule_id,
+        cross_cutting,
+    ) in rows:
         entry = items.setdefault(item_pk, (family, recorded, {}, set()))
-        entry[2][criterion] = (status, bool(supports))
+        entry[2][criterion] = (status, bool(supports), bool(from_rationale))
         if not cross_cutting:
             entry[3].add(rule_id)
     families: dict[str, dict[frozenset[Any], _Signature]] = defaultdict(dict)
     for item_pk, (family, recorded, criteria, topic_rules) in items.items():
         if not topic_rules:
             continue
-        key = frozenset((c, status, supports) for c, (status, supports) in criteria.items())
+        key = frozenset((c, *outcome) for c, outcome in criteria.items())
         signature = families[family].setdefault(key, _Signature(criteria, frozenset(topic_rules)))
         signature.members[recorded].append(item_pk)
     return families
@@ -108,19 +133,18 @@ def _signatures(db: sqlite3.Connection, rules_version: str) -> dict[str, dict[fr
 
 def _matches(
     family: dict[frozenset[Any], _Signature],
-) -> Iterable[tuple[_Signature, _Signature, Fraction, int]]:
+) -> Iterable[tuple[_Signature, _Signature, Fraction, int, list[str]]]:
     upheld = [s for s in family.values() if s.members["Upheld"]]
     overturned = [s for s in family.values() if s.members["Overturned"]]
     for one in upheld:
-        one_effects = one.effects
         for other in overturned:
             if not one.topic_rules & other.topic_rules:
                 continue
-            agreeing = len(one_effects & other.effects)
+            agreeing, by_rationale = one.agreeing_with(other)
             compared = len(one.criteria.keys() | other.criteria.keys())
             share = Fraction(agreeing, compared)
             if share >= MIN_SHARE:
-                yield one, other, share, agreeing
+                yield one, other, share, agreeing, by_rationale
 
 
 def inconsistent_groups(db: sqlite3.Connection, rules_version: str) -> list[InconsistentGroup]:
@@ -129,17 +153,18 @@ def inconsistent_groups(db: sqlite3.Connection, rules_version: str) -> list[Inco
     Items with identical criterion statuses share a signature; two signatures are matched when their
     effects agree on enough criteria, so the work grows with the distinct signatures, not the items.
     """
-    found: list[tuple[tuple[Any, ...], str, _Signature, _Signature, Fraction, int]] = []
+    found: list[tuple[tuple[Any, ...], str, _Signature, _Signature, Fraction, int, list[str]]] = []
     for family, signatures in _signatures(db, rules_version).items():
-        for one, other, share, agreeing in _matches(signatures):
+        for one, other, share, agreeing, by_rationale in _matches(signatures):
             pairs = len(one.members["Upheld"]) * len(other.members["Overturned"])
-            found.append(((-share, -agreeing, -pairs, family), family, one, other, share, agreeing))
+            key = (-share, len(by_rationale), -agreeing, -pairs, family)
+            found.append((key, family, one, other, share, agreeing, by_rationale))
     found.sort(key=lambda entry: entry[0])
     members = _members(
         db,
         {
             pk
-            for *_, one, other, _, _ in found
+            for *_, one, other, _, _, _ in found
             for pk in (*one.members["Upheld"], *other.members["Overturned"])
         },
     )
@@ -147,7 +172,7 @@ def inconsistent_groups(db: sqlite3.Connection, rules_version: str) -> list[Inco
         db.execute("SELECT criterion_id, text FROM rule_criteria WHERE rules_version = ?", (rules_version,))
     )
     groups = []
-    for rank, (_, family, one, other, share, agreeing) in enumerate(found):
+    for rank, (_, family, one, other, share, agreeing, by_rationale) in enumerate(found):
         upheld = [members[pk] for pk in one.members["Upheld"]]
         overturned = [members[pk] for pk in other.members["Overturned"]]
         union = list(dict.fromkeys([*one.criteria, *other.criteria]))
@@ -164,6 +189,7 @@ def inconsistent_groups(db: sqlite3.Connection, rules_version: str) -> list[Inco
                 compared=len(union),
                 pairs=len(upheld) * len(overturned),
                 differing=differing,
+                by_rationale=by_rationale,
                 upheld=upheld,
                 overturned=overturned,
                 side_by_side=(

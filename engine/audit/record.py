@@ -52,6 +52,7 @@ class CriterionRow(NamedTuple):
     rule_id: str
     status: str
     supports: bool
+    from_rationale: bool  # every fact it read was documented by a rationale alone: a reviewer's reading
     facts: str  # JSON: the values the criterion read, null where not documented
     missing: str  # JSON list
 
@@ -307,6 +308,8 @@ class AuditWorker:
             rule_id=c.rule_id,
             status=c.status,
             supports=supports,
+            from_rationale=bool(c.evidence_detail)
+            and all(e.section == "rationale" for e in c.evidence_detail),
             facts=_json(c.facts),
             missing=json.dumps(c.missing),
         )

@@ -138,6 +138,7 @@ CREATE TABLE criteria (
     rule_id TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('met', 'not_met', 'not_documented')),
     supports INTEGER NOT NULL,
+    from_rationale INTEGER NOT NULL,
     facts TEXT NOT NULL,
     missing TEXT NOT NULL,
     PRIMARY KEY (item_pk, position)

@@ -299,7 +299,7 @@ class AuditStore:
             db.executemany("INSERT INTO reviewer_specialties VALUES (?, ?)", rows["specialties"])
             db.executemany(f"INSERT INTO items VALUES ({_marks(25)})", rows["items"])
             db.executemany(f"INSERT INTO item_citations VALUES ({_marks(10)})", rows["citations"])
-            db.executemany(f"INSERT INTO criteria VALUES ({_marks(8)})", rows["criteria"])
+            db.executemany(f"INSERT INTO criteria VALUES ({_marks(9)})", rows["criteria"])
             db.executemany(f"INSERT INTO facts VALUES ({_marks(6)})", rows["facts"])
             db.executemany(f"INSERT INTO evidence VALUES ({_marks(6)})", rows["evidence"])
             db.executemany(f"INSERT INTO contradictions VALUES ({_marks(12)})", rows["contradictions"])
