@@ -84,7 +84,9 @@ def pack() -> RulePack:
     return load_rules()
 
 
-def _item(family: str, recorded: str, statuses: dict[str, tuple[str, bool]], pack: RulePack) -> ItemRow:
+def _item(
+    family: str, recorded: str, statuses: dict[str, tuple[str, bool] | tuple[str, bool, bool]], pack: RulePack
+) -> ItemRow:
     return ItemRow(
         item_id="1", text=f"{family} request", kind=family, subtype=None, generic=None, drug_class=None,
         category_dwc="Rehabilitation", category_cwci="PT", family=family, ancillary_to=None,
@@ -94,10 +96,10 @@ def _item(family: str, recorded: str, statuses: dict[str, tuple[str, bool]], pac
         ur_original=None, ur_authorized=None, ur_remaining=None, citations=(),
         criteria=tuple(
             CriterionRow(
-                criterion_id=c, rule_id=pack.criteria[c].rule_id, status=status, supports=supports,
-                facts="{}", missing="[]",
+                criterion_id=c, rule_id=pack.criteria[c].rule_id, status=outcome[0], supports=outcome[1],
+                from_rationale=outcome[2] if len(outcome) > 2 else False, facts="{}", missing="[]",
             )
-            for c, (status, supports) in statuses.items()
+            for c, outcome in statuses.items()
         ),
         facts=(), contradictions=(),
     )  # fmt: skip
@@ -203,3 +205,21 @@ def test_many_items_alike_form_one_group(tmp_path: Path, pack: RulePack) -> None
         )  # fmt: skip
     (group,) = inconsistent_groups(sqlite3.connect(tmp_path / "many.db"), pack.content_hash)
     assert (len(group.upheld), len(group.overturned), group.pairs, group.share) == (5, 2, 10, 1.0)
+
+
+def test_a_difference_only_a_rationale_documents_does_not_part_the_records(
+    tmp_path: Path, pack: RulePack
+) -> None:
+    upheld = {"CPMTG2009-PM-01": MET, "ODG-PT-01": UNDOCUMENTED, "ODG-PT-02": UNDOCUMENTED}
+    # the overturning reviewer wrote that the prior course was long ago; nothing else differs
+    overturned = {**upheld, "ODG-PT-02": ("met", True, True)}
+    with AuditStore(tmp_path / "r.db") as store:
+        run_id = store.begin_run(pack, {})
+        store.write(
+            run_id, pack.content_hash,
+            [LetterRecord(source=f"l{i}", sha256=f"{i:064x}", input_kind="letter", worker="t", items=(item,))
+             for i, item in enumerate([_item("physical_therapy", "Upheld", upheld, pack),
+                                       _item("physical_therapy", "Overturned", overturned, pack)])],
+        )  # fmt: skip
+    (group,) = inconsistent_groups(sqlite3.connect(tmp_path / "r.db"), pack.content_hash)
+    assert (group.share, group.differing, group.by_rationale) == (1.0, ["ODG-PT-02"], ["ODG-PT-02"])
