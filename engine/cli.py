@@ -140,7 +140,7 @@ def check(
     max_items: MaxItemsOption = None,
 ) -> None:
     """Re-evaluate every disputed item: recorded outcome, predicted outcome, reproduced or flagged."""
-    from engine.audit import agreement
+    from engine.audit.agreement import agreement
     from engine.report import check_json, check_table, summary_line
 
     def body() -> int:
@@ -318,6 +318,78 @@ def extract(
                 error_line(f"error: {problem}")
         code = _report_failures(run)
         return code or (EXIT_INPUT if written is not None and written.problems else EXIT_OK)
+
+    run_command(body)
+
+
+@app.command()
+def audit(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="IMR letters (PDF or text), case YAML files, or folders of them; none: report on --db.",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        Path,
+        typer.Option(
+            "--db", metavar="FILE", help="The audit database: created, or added to (never overwritten)."
+        ),
+    ] = Path("imr-audit.db"),
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Also write the report as one self-contained HTML page."),
+    ] = None,
+    workers: WorkersOption = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print every figure and list as one JSON document.")
+    ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Audit on this Dask scheduler (tcp://host:port) instead of local worker processes.",
+        ),
+    ] = None,
+    export: Annotated[
+        tuple[str, Path] | None,
+        typer.Option(
+            "--export", metavar="parquet DIR", help="Also write every table as DIR/<table>.parquet."
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    rules: RulesOption = None,
+    timeout: TimeoutOption = 120.0,
+    quiet: QuietOption = False,
+    max_bytes: MaxBytesOption = None,
+    max_chars: MaxCharsOption = None,
+    max_items: MaxItemsOption = None,
+) -> None:
+    """Audit many determinations into a database and report on it: figures beside the published
+    ones, flagged items, inconsistent pairs, rationales contradicted by the record. Resumable: an
+    input already in the database under the same rules is skipped."""
+    from engine.audit.command import AuditRequest, run_audit_command
+
+    def body() -> int:
+        set_quiet(quiet)
+        apply_limits(max_bytes, max_chars, max_items)
+        request = AuditRequest(
+            paths=paths or [],
+            db=db,
+            html=html,
+            workers=workers,
+            as_json=as_json,
+            cluster=cluster,
+            export=export,
+            as_of=as_of.date() if as_of else None,
+            rules=rules,
+            timeout=timeout,
+            progress=not quiet,
+        )
+        return run_audit_command(request, _pack, out, error_line, note_line)
 
     run_command(body)
 
@@ -525,7 +597,7 @@ def rules_coverage(
     """Share of items with an applicable rule, by treatment kind; the items no rule covers."""
     from rich.table import Table
 
-    from engine.audit import agreement, coverage
+    from engine.audit.agreement import agreement, coverage
     from engine.devsplit import HALVES, half_of
 
     def body() -> int:

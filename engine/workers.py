@@ -122,21 +122,29 @@ class WorkerPool(Generic[T, R]):
         self.timeout = timeout
         self._context = multiprocessing.get_context("fork")
 
-    def run(self, tasks: Sequence[T], on_done: Callable[[], None] | None = None) -> Iterator[Done[T, R]]:
-        """Every task's Done, in the order of `tasks`; `on_done` is called as each one ends."""
+    def run(
+        self, tasks: Sequence[T], on_done: Callable[[], None] | None = None, ordered: bool = True
+    ) -> Iterator[Done[T, R]]:
+        """Every task's Done, in the order of `tasks` (or, not `ordered`, as each ends); `on_done` is
+        called as each one ends."""
         pending = deque(range(len(tasks)))
         retry: deque[int] = deque()
         retried: dict[int, str] = {}
         finished: dict[int, Done[T, R]] = {}
-        next_out = 0
+        next_out = yielded = 0
         pool: list[_Worker] = []
         try:
-            while next_out < len(tasks):
+            while yielded < len(tasks):
                 self._fill(pool, pending, retry, tasks)
                 self._collect(pool, tasks, retry, retried, finished, on_done)
+                if not ordered:
+                    for index in list(finished):
+                        yield finished.pop(index)
+                        yielded += 1
                 while next_out in finished:
                     yield finished.pop(next_out)
                     next_out += 1
+                    yielded += 1
         finally:
             for worker in pool:
                 worker.stop()

@@ -1,7 +1,7 @@
 """Letters to cases: what an IMR letter documents, as an engine.facts.Case with evidence for every fact.
 
 `extract_case(path)` reads a letter (PDF or text); `build_case(letter, vocab)` turns a parsed letter
-into a Case:
+into a Case (`read_letter` also keeps what the summary and the rationales each documented):
 - header dates, reviewer, diagnoses stated in the summary, and the parts the letter lacks (`missing`);
 - one item per disputed item, in letter order: the disputed text (for a partly certified request, the
   remaining IMR-eligible portion), its treatment from `normalize_item`, the request facts read from
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from engine.facts import (
     URPortion,
 )
 from engine.letters.citing import cited_region, read_citations, resolved_treatment
-from engine.letters.clinical import ClinicalReader, ItemTarget, merge_layers
+from engine.letters.clinical import ClinicalFacts, ClinicalReader, ItemTarget, merge_layers
 from engine.letters.cues import CueBook, load_cues
 from engine.letters.items import NormalizedItem, normalize_item
 from engine.letters.links import Link, ancillary_links, certified_index, ur_portion_facts
@@ -60,8 +61,22 @@ def extract_case(path: str | Path, data: bytes | None = None) -> Case:
         raise InputError(path, exc.message, exc.line) from None
 
 
+@dataclass(frozen=True)
+class LetterReading:
+    """A letter read into a case, and the clinical facts of each section before precedence merged them
+    (an audit compares what a rationale says is missing with what the summary documents)."""
+
+    case: Case
+    clinical: ClinicalFacts
+
+
 def build_case(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = None) -> Case:
     """A parsed letter as a case (see the module docstring)."""
+    return read_letter(letter, vocab, cues).case
+
+
+def read_letter(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = None) -> LetterReading:
+    """A parsed letter as a case, with the clinical facts it was built from."""
     cues = cues if cues is not None else load_cues()
     if not letter.items:
         raise InputError(letter.source, "no disputed items found: the letter cannot be read into a case")
@@ -92,7 +107,7 @@ def build_case(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = N
             facts.update(certified_index(certified, facts, vocab))
         items.append(reading.requested(facts, link, vocab))
     try:
-        return Case(
+        case = Case(
             case_id=_case_id(letter),
             source=Source(file=_source_name(letter.source), sha256=letter.sha256 or None, extracted=True),
             dates=CaseDates(
@@ -115,6 +130,7 @@ def build_case(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = N
         raise InputError(
             letter.source, f"the letter does not make a valid case: {exc.errors()[0]['msg']}"
         ) from None
+    return LetterReading(case=case, clinical=clinical)
 
 
 def _case_id(letter: ParsedLetter) -> str:

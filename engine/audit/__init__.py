@@ -1,0 +1,1 @@
+"""Auditing many IMR determinations: agreement figures, the audit database, its reports."""

@@ -1,0 +1,146 @@
+"""An audit killed mid-run (SIGKILL, every process of it) and run again loses no item and stores
+none twice; Ctrl-C stops it cleanly with what was finished kept; a worker that dies on a letter is
+reported for that letter and the run goes on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from development_letters import all_letter_paths, letter_case, needs_letters
+
+from engine.audit.record import AuditWorker
+from engine.audit.runner import LocalPool, run_audit
+from engine.audit.store import AuditStore
+from engine.paths import CASES_DIR, LETTERS_DIR
+from engine.rules import load_rules
+
+IMR = str(Path(sys.executable).parent / "imr")
+
+
+def _count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as connection:
+            return int(connection.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+
+
+def _start(db: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [IMR, "audit", str(LETTERS_DIR), "--db", str(db), "--workers", "1", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: the signal reaches the workers too
+    )
+
+
+def _wait_for_letters(db: Path, process: subprocess.Popen[str], at_least: int) -> int:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = _count(db, "SELECT COUNT(*) FROM letters")
+        if done >= at_least:
+            return done
+        assert process.poll() is None, f"the audit ended before it was stopped: {process.stderr}"
+        time.sleep(0.02)
+    raise AssertionError("no letter was committed within two minutes")
+
+
+@needs_letters
+def test_killed_mid_run_and_run_again_every_item_is_stored_once(tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    process = _start(db)
+    committed = _wait_for_letters(db, process, 3)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    total = len(all_letter_paths())
+    assert committed < total, "the audit finished before it could be killed"
+    assert _integrity(db) == "ok"
+
+    rerun = subprocess.run(
+        [IMR, "audit", str(LETTERS_DIR), "--db", str(db), "--workers", "2", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    assert _integrity(db) == "ok"
+    assert _count(db, "SELECT COUNT(*) FROM letters") == total
+    assert _count(db, "SELECT COUNT(DISTINCT sha256) FROM letters") == total
+    expected_items = sum(len(letter_case(path.stem).items) for path in all_letter_paths())
+    assert _count(db, "SELECT COUNT(*) FROM items") == expected_items
+    assert (
+        _count(
+            db, "SELECT COUNT(*) FROM (SELECT 1 FROM items GROUP BY letter_id, position HAVING COUNT(*) > 1)"
+        )
+        == 0
+    )
+    # the killed run is marked as interrupted, the rerun audited only what was missing
+    assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'") == 1
+    assert _count(db, "SELECT audited FROM runs WHERE status = 'finished'") == total - _count(
+        db, "SELECT COUNT(*) FROM letters WHERE run_id = 1"
+    )
+
+
+def _integrity(db: Path) -> str:
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+@needs_letters
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_finished(tmp_path: Path) -> None:
+    db = tmp_path / "stopped.db"
+    process = _start(db)
+    _wait_for_letters(db, process, 2)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted:" in stderr and "run the same command again" in stderr
+    assert _integrity(db) == "ok"
+    assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'") == 1
+    kept = _count(db, "SELECT COUNT(*) FROM letters")
+    assert 2 <= kept < len(all_letter_paths())
+    assert _count(db, "SELECT audited FROM runs") == kept
+
+
+_audit = AuditWorker.audit
+
+
+def _dies_on_the_poisoned(worker: AuditWorker, path: str, sha256: str) -> object:
+    if path.endswith("poisoned.yaml"):
+        os._exit(1)
+    return _audit(worker, path, sha256)
+
+
+def test_a_worker_that_dies_is_reported_for_its_letter_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers are forked from this process, so they inherit the patched method."""
+    monkeypatch.setattr(AuditWorker, "audit", _dies_on_the_poisoned)
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    names = sorted(p.name for p in (CASES_DIR / "2014-2015").glob("*.yaml"))
+    for name in names:
+        (folder / name).write_text((CASES_DIR / "2014-2015" / name).read_text())
+    (folder / "poisoned.yaml").write_text((CASES_DIR / "2014-2015" / names[0]).read_text() + "# another\n")
+    pack = load_rules()
+    with AuditStore(tmp_path / "dead.db") as store:
+        summary = run_audit([folder], store, pack, lambda: LocalPool(pack, None, 2), {}, progress=False)
+    assert (summary.audited, summary.failed) == (len(names) + 1, 1)
+    (error,) = summary.errors
+    assert (
+        "poisoned.yaml" in error
+        and "worker process exited with code 1" in error
+        and "again when retried" in error
+    )
+    assert _count(tmp_path / "dead.db", "SELECT COUNT(*) FROM letters WHERE error IS NULL") == len(names)
+    assert _count(tmp_path / "dead.db", "SELECT COUNT(*) FROM letters WHERE error_kind = 'worker_died'") == 1
