@@ -273,12 +273,18 @@ class Case(StrictModel):
                 raise ValueError(f"item {item.item_id} is ancillary_to unknown item {item.ancillary_to}")
             if index is item:
                 raise ValueError(f"item {item.item_id} is ancillary_to itself")
-            if index.ancillary_to is not None:
-                # an ancillary service is decided after its index procedure: that one must be decided first
-                raise ValueError(
-                    f"item {item.item_id} is ancillary_to item {index.item_id}, which is itself ancillary_to "
-                    f"item {index.ancillary_to}: an ancillary service belongs to an index procedure"
-                )
+            # an ancillary service is decided after its index: a chain (a laxative after the opioid
+            # of a surgery) is decided along it, a cycle never could be
+            seen = {item.item_id}
+            step: RequestedItem | None = index
+            while step is not None:
+                if step.item_id in seen:
+                    raise ValueError(
+                        f"item {item.item_id} is ancillary_to item {index.item_id}, whose index procedures "
+                        f"lead back to item {step.item_id}: ancillary services cannot be each other's index"
+                    )
+                seen.add(step.item_id)
+                step = by_id.get(step.ancillary_to) if step.ancillary_to is not None else None
         return self
 
 
