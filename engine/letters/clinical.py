@@ -400,7 +400,9 @@ class ClinicalReader:
             return frozenset()
         found = self._named_places.get(sentence.start)
         if found is None:
-            found = self._named_places[sentence.start] = places_named(sentence.text, self.vocab)
+            found = self._named_places[sentence.start] = places_named(
+                sentence.text, self.vocab, self.namer.tokens(sentence.text)
+            )
         return found
 
     # matching

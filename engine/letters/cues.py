@@ -830,11 +830,11 @@ class AnyOf:
         `lowered` text.lower()."""
         return next(self._starts(text, present, lowered), None) is not None
 
-    def first_start(
-        self, text: str, present: set[Key] | None = None, lowered: str | None = None
-    ) -> int | None:
-        """Where the earliest match of any branch starts, or None."""
-        return min(self._starts(text, present, lowered), default=None)
+    def starts_within(
+        self, text: str, limit: int, present: set[Key] | None = None, lowered: str | None = None
+    ) -> bool:
+        """Whether a match of some branch starts within the first `limit` characters."""
+        return any(start <= limit for start in self._starts(text, present, lowered))
 
     def _starts(self, text: str, present: set[Key] | None, lowered: str | None) -> Iterator[int]:
         lowered = text.lower() if lowered is None else lowered

@@ -81,12 +81,11 @@ class RoleLexicon:
         present = self.keys.found_in(lowered) if present is None else present
         if self.conclusion.search(sentence, present, lowered):
             return "conclusion"
-        opening = self.case.first_start(sentence, present, lowered)
-        if opening is not None and opening <= _OPENING:
+        if self.case.starts_within(sentence, _OPENING, present, lowered):
             return "record"
         if self.normative.search(sentence, present, lowered):
             return "guideline"
-        if opening is not None or self.anchor.search(sentence, present, lowered):
+        if self.case.search(sentence, present, lowered) or self.anchor.search(sentence, present, lowered):
             return "record"
         if self.guideline.search(sentence, present, lowered):
             return "guideline"

@@ -76,16 +76,20 @@ _SIDE_REACH = 3
 _SIDE_AFTER = 6
 
 
-def places_named(text: str, vocab: Vocabulary) -> frozenset[tuple[str, str | None]]:
-    """The body parts a sentence names: (region, side or None), spinal levels ("L4-5") included."""
-    found: list[tuple[int, int, str]] = [(m.start, m.end, m.payload) for m in vocab.region_words.find(text)]
+def places_named(
+    text: str, vocab: Vocabulary, tokens: Sequence[Token] | None = None
+) -> frozenset[tuple[str, str | None]]:
+    """The body parts a sentence names: (region, side or None), spinal levels ("L4-5") included;
+    `tokens` may give the text's words (engine.vocab.tokenize)."""
+    tokens = tokenize(text) if tokens is None else tokens
+    found = [(m.start, m.end, m.payload) for m in vocab.region_words.find(text, tokens)]
     for match in _SPINAL_LEVEL.finditer(text):
         region = vocab.region_by_spinal_letter.get(match.group("letter"))
         if region is not None:
             found.append((match.start(), match.end(), region))
     if not found:
         return frozenset()
-    sides = [(m.start, m.end, m.payload) for m in vocab.side_words.find(text)]
+    sides = [(m.start, m.end, m.payload) for m in vocab.side_words.find(text, tokens)]
     found.sort()
     places: set[tuple[str, str | None]] = set()
     for number, (start, end, region) in enumerate(found):
@@ -203,14 +207,14 @@ class Namer:
         found = self._drugs.get(text)
         if found is None:
             found = (
-                [(m.start, m.end, m.payload[0]) for m in self.vocab.drug_names.find(text, self._tokens(text))]
+                [(m.start, m.end, m.payload[0]) for m in self.vocab.drug_names.find(text, self.tokens(text))]
                 if self._forms(text.lower()) & self.drug_words
                 else []
             )
             self._drugs[text] = found
         return found
 
-    def _tokens(self, text: str) -> list[Token]:
+    def tokens(self, text: str) -> list[Token]:
         found = self._tokenized.get(text)
         if found is None:
             found = self._tokenized[text] = tokenize(text)
@@ -240,7 +244,7 @@ class Namer:
         ]
         drugs = frozenset(t.item_id for t in self.targets if t.is_drug)
         phrases = (
-            self.vocab.treatment_words.find(text, self._tokens(text))
+            self.vocab.treatment_words.find(text, self.tokens(text))
             if self._forms(text.lower()) & self.treatment_words
             else []
         )
