@@ -241,7 +241,11 @@ class ContextRules:
                 index += 1
                 continue
             found.append((index, longest[0], longest[1]))
-            index = longest[0]
+            entry = longest[1]
+            # a terminator only marks where scopes end: the words after its first ("," in ", it is
+            # possible that") may begin a trigger of their own
+            pure_terminator = not (entry.triggers or entry.pseudo or entry.complement or entry.complement_end)
+            index = index + 1 if pure_terminator else longest[0]
         return found
 
     def _before_a_finding(self, words: Sequence[Word], trigger: Trigger, end: int) -> bool:
