@@ -40,8 +40,9 @@ THERAPY_RULE_PREFIXES = (
 @pytest.mark.parametrize(
     ("letter", "item_id", "fact", "value"),
     [
-        # "it is possible that the previous physical therapy was several years ago"
-        ("003_", "2", "prior_course_remote", True),
+        # "it is possible that the previous physical therapy was several years ago": the reviewer's
+        # guess is no finding
+        ("003_", "2", "prior_course_remote", None),
         # "Acupuncture for 8 sessions was the original request."
         ("CM17-0007857", "1", "visits_original_request", 8),
         # "Treatment to date has included ...; 6 chiropractic treatments (without ...)"
