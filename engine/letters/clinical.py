@@ -476,7 +476,7 @@ class ClinicalReader:
         guideline's terms are never read, nor, for the facts that say so, indicated, planned or
         historical ones."""
         rules = self.cues.facts[cue.fact]
-        if context.categories & (_UNREAD | rules.unread):
+        if context.categories & (_UNREAD | rules.unread | cue.unread):
             return None
         negated = any(
             m.category in _ABSENT and (cue.negation_after or m.direction == "forward")

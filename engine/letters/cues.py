@@ -206,6 +206,8 @@ class FactCues(_Strict):
     ignore_names: bool = False
     negation_after: bool = True
     unread: list[Literal["indication", "planned", "historical"]] = []
+    # the same, for this entry's cues only
+    entry_unread: list[Literal["indication", "planned", "historical"]] = []
     prefer: Preference = "latest"
     sections: list[Literal["summary", "rationale", "request"]] = ["summary", "rationale"]
     unless: list[Regex] = []
@@ -243,6 +245,8 @@ class Cue:
     sections: frozenset[str] = frozenset({"summary", "rationale"})
     unless: re.Pattern[str] | None = None
     negation_after: bool = True
+    # contexts that leave this entry's terms unread, besides the fact's own
+    unread: frozenset[str] = frozenset()
     # a `near` cue: terms found in any order, whose context is the last term's; `terms` matches any
     # one of them whole (a trigger that is itself a term, "negative", is no context of the finding)
     near: bool = False
@@ -968,6 +972,7 @@ class _Loader:
             sections=frozenset(cues.sections),
             unless=_alternation(cues.unless) if cues.unless else None,
             negation_after=cues.negation_after,
+            unread=frozenset(cues.entry_unread),
         )
         for how in ("mention", "true", "false"):
             for index, regex in enumerate(getattr(cues, how)):
@@ -1078,6 +1083,7 @@ class _Loader:
             sections=entry.sections,
             unless=entry.unless,
             negation_after=entry.negation_after,
+            unread=entry.unread,
             near=terms is not None,
             terms=terms,
         )
@@ -1092,6 +1098,7 @@ class _Entry:
     sections: frozenset[str]
     unless: re.Pattern[str] | None
     negation_after: bool
+    unread: frozenset[str] = frozenset()
 
 
 def _string_keys(data: dict[Any, Any]) -> dict[Any, Any]:

@@ -366,7 +366,13 @@ class Namer:
             own = sentence.item_id
             if own not in admitted:
                 return []
-            if own in named_inside or (named_outside is not None and own in named_outside):
+            if own in named_inside:
+                return [own]
+            if specific_inside and rules.needs_name:
+                # the cue's own words name another treatment ("undergoing physical therapy" in an
+                # acupuncture rationale): the finding is about that one
+                return []
+            if named_outside is not None and own in named_outside:
                 return [own]
             # a history fact must name the treatment it is the history of
             return [own] if named_outside is None and "rationale" not in rules.needs_name else []
