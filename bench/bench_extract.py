@@ -5,7 +5,7 @@
 (a) baseline: parse_text on already-extracted text (text -> ParsedLetter);
 (b) text -> Case: parse_text + normalize_item for every item + clinical facts (build_case).
 The letters' text is extracted once beforehand: PDF reading is bench/bench_letters.py's subject.
-Each rate is the best of several rounds. Budget (DESIGN.md): (b) >= 200 letters/s.
+Each rate is the best of several rounds. Budget (DESIGN.md): (b) >= 100 letters/s.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from engine.letters.text import RawLetter, read_letter_text
 from engine.paths import LETTERS_DIR
 from engine.vocab import load_vocabulary
 
-LETTER_TO_CASE_BUDGET = 200.0
+LETTER_TO_CASE_BUDGET = 100.0
 
 
 def main() -> None:

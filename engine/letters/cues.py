@@ -1,41 +1,17 @@
-"""Cue files: how each clinical fact is read out of a letter, kept as data in guidelines/cues/*.yaml.
+"""Cue files: the terms of each clinical fact, kept as data in guidelines/cues/*.yaml.
 
 One file per domain, owned by whoever owns that domain's facts; every file in the folder is read and
 checked against the fact vocabulary (guidelines/facts/*.yaml) and the treatment vocabularies, with
-file:line errors. The format (see guidelines/cues/core.yaml for the full description):
+file:line errors. The format is described in full at the head of guidelines/cues/core.yaml:
+`mention` terms (true, or false where the context layer finds them negated or stated absent),
+`near` pairs of a finding and its qualifier in any order, `drugs_named` by drug class, explicit
+`true`/`false` terms, enum `values`, `number` and `since` patterns, and the options that say which
+items a fact attaches to and which contexts leave it unread.
 
-    facts:
-      <fact>:
-        mention: [regex, ...]     # mentions the fact; a generic negation in its clause makes it false
-        "true": [regex, ...]      # sets true outright (booleans)
-        "false": [regex, ...]     # sets false outright (booleans)
-        values: {value: [regex, ...]}          # enum facts
-        number: [regex with (?P<value>...) and optionally (?P<unit>...)]   # integer/number facts
-        units: {unit regex: factor}            # converts the "unit" group (e.g. months -> weeks)
-        since: [regex with (?P<date>...)]      # weeks from that date to the latest visit
-        co_mentioned: {drug_classes: [...], at_least: 2}   # true when a sentence names that many drugs
-        implies: {other_fact: value}           # a true (or positive) value also documents these
-        applies_to: {kinds: [...], drug_classes: [...]}    # items an item fact may attach to
-        needs_name: false         # item facts: the sentence must name the item's treatment (true, or
-                                  # the sections where it must: [summary])
-        ignore_names: false       # item facts about the item's context (a urine drug screen, the
-                                  # non-opioids tried): the treatments a sentence names do not say
-                                  # which item it is about; applies_to does
-        prefer: latest            # booleans: latest | true | false (which value one section settles on)
-      and, for the cues this entry lists (another file's cues for the same fact keep their own):
-        negation_after: true      # also read "X was not documented" as a negation of X
-        sections: [summary, rationale]         # where the cues are read; "request" adds the items'
-                                               # own headings (the UR form's original request, ...)
-        unless: [regex, ...]      # sentences matching one of these are not read with these cues
-    drug_class_words: {class: [regex, ...]}    # words that name every requested drug of a class
-    medication_words: [regex, ...]             # words that name every requested drug
-    visit_words: [regex, ...]                  # words that name every requested therapy counted in visits
-    other_treatment_words: [regex, ...]        # words that name treatments besides the requested ones
-    diagnoses: [regex with (?P<list>...)]      # sentences that list the diagnoses
-
-Regexes are Python, case-insensitive, matched on word boundaries; `{number}` and `{date}` stand for
-a number (digits or words, "a"/"an" = 1) and a date as letters write them. Every cue also gets the
-literal text any match must contain, so a sentence is only searched with the cues it can satisfy.
+Terms are Python regexes, case-insensitive, matched on word boundaries; `{number}` and `{date}` stand
+for a number (digits or words, "a"/"an" = 1) and a date as letters write them. Every cue also gets
+the literal text any match must contain, so a sentence is only searched with the cues it can
+satisfy.
 """
 
 from __future__ import annotations
