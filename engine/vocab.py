@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
@@ -83,6 +83,7 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(token.text for token in tokenize(phrase))
 
 
+@lru_cache(maxsize=65536)
 def _singular_forms(word: str) -> tuple[str, ...]:
     """The word and the singulars it may be the plural of ("mris" -> "mri"; "cts" stays "cts")."""
     forms = [word]

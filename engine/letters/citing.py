@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -106,6 +106,15 @@ class CitedReading:
     evidence: Evidence
 
 
+@lru_cache(maxsize=4096)
+def _section_treatment(section: str, vocab: Vocabulary) -> tuple[str, str | None] | None:
+    """The treatment a cited section's name names, if any (letters cite the same sections often)."""
+    reading = normalize_item(section, vocab)
+    if reading.kind == "other":
+        return None
+    return reading.kind, reading.subtype.value if reading.subtype is not None else None
+
+
 def read_citations(
     citations: Sequence[GuidelineCitation], vocab: Vocabulary, table: CitationTable | None = None
 ) -> CitedReading | None:
@@ -122,9 +131,9 @@ def read_citations(
             if entry is not None:
                 named.update((kind, entry.subtype) for kind in entry.kinds)
                 continue
-            reading = normalize_item(section, vocab)
-            if reading.kind != "other":
-                named.add((reading.kind, reading.subtype.value if reading.subtype is not None else None))
+            treatment = _section_treatment(section, vocab)
+            if treatment is not None:
+                named.add(treatment)
         region = _chapter_region(citation, vocab, table)
         if region is not None:
             regions.add(region)
