@@ -117,8 +117,13 @@ def test_the_compliant_figure_comes_from_the_rule_data(tmp_path: Path) -> None:
 def test_a_line_that_lacks_documentation_says_what_to_document_with_the_citation(
     tmp_path: Path, checker: Prechecker
 ) -> None:
+    # 6 given + 4 asked fits the course and deficits remain; what the six-visit trial achieved is
+    # not on record, so the trial rule can neither pass nor fail it
     text = PHYSICAL_THERAPY.replace("quantity: 12", "quantity: 4").replace(
-        "prior_visits: {value: 6", "prior_course: {value: true"
+        "      prior_visits:",
+        '      prior_course: {value: true, source: pr2, quote: "She has completed 6 sessions of therapy."}\n'
+        '      remaining_deficits_need_supervision: {value: true, source: pr2, quote: "Gait antalgic."}\n'
+        "      prior_visits:",
     )
     report = check(tmp_path, text, checker)
     (line,) = report.result.lines

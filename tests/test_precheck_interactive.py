@@ -96,9 +96,12 @@ def test_an_existing_file_is_only_replaced_when_the_user_says_so(tmp_path: Path)
 def test_the_end_of_input_answers_not_documented(tmp_path: Path) -> None:
     done = interview(tmp_path, ANSWERS[:9])
     assert done.returncode == 0, done.stderr
-    assert "WOULD PASS" in done.stdout
-    clinical = read_request_yaml(tmp_path / "request-physical-therapy.yaml").request.items[0].clinical
+    # every clinical question unanswered: the deficits therapy is to treat are not documented
+    assert "NEEDS DOCUMENTATION" in done.stdout
+    request = read_request_yaml(tmp_path / "request-physical-therapy.yaml").request
+    clinical = {**request.clinical, **request.items[0].clinical}
     assert clinical["prior_course"] == "not documented"
+    assert clinical["objective_functional_deficits"] == "not documented"
 
 
 def _screen(session: str) -> str:

@@ -46,6 +46,8 @@ from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never, 
 
 REQUESTS_DIR = CASES_DIR / "requests"
 REPORT = "pr2"
+# Facts an ancillary service takes from the line of its procedure.
+_INDEX_FACTS = frozenset({"index_procedures", "index_procedure_supported"})
 _DRUG_KINDS = frozenset({"medication", "compound_topical"})
 # Facts the generator writes on the form (or the dates) rather than in the clinical block.
 _LINE_FACTS = frozenset(
@@ -112,6 +114,10 @@ class Draft:
     facts: dict[str, Any]
     date: dt.date
     index: Draft | None = None  # the procedure an ancillary service belongs to
+    index_rule: Rule | None = None  # the rule that decides the index procedure
+
+    def copy(self, **changes: Any) -> Draft:
+        return Draft(**{**self.__dict__, "facts": dict(self.facts), **changes})
 
 
 class Generator:
@@ -119,8 +125,11 @@ class Generator:
         self.pack = pack
         self.checker = Prechecker(pack)
         self.vocab = self.checker.evaluator.vocab
-        self.specs = self.checker.facts.specs
-        self._index: tuple[Draft, Rule] | None = None
+        # a region is text in the fact vocabulary; the solver picks other regions from the body map
+        specs = dict(self.checker.facts.specs)
+        specs["body_region"] = specs["body_region"].model_copy(update={"values": list(self.vocab.regions)})
+        self.specs = specs
+        self._indexes: list[tuple[Draft, Rule]] | None = None
 
     # from applies_to to a draft
 
@@ -128,6 +137,8 @@ class Generator:
         """Lines the rule's applies_to selects: each kind, subtype, drug and region it names."""
         choices: dict[str, list[Any]] = {}
         facts: dict[str, Any] = {}
+        # a list the line may name any of (the procedures of a surgery): each is tried alone
+        listed_facts: dict[str, list[list[Any]]] = {}
         drug_leaves = []
         for leaf in rule.applies_to:
             listed = list(leaf.value) if isinstance(leaf.value, tuple) else [leaf.value]
@@ -137,11 +148,25 @@ class Generator:
                 drug_leaves.append(leaf)
             elif leaf.fact == "ancillary":
                 facts["ancillary"] = bool(listed[0])
+            elif leaf.op == "includes_any":
+                listed_facts[leaf.fact] = [[value] for value in listed[:6]]
             elif leaf.fact not in ("subtype", "generic", "body_region"):
                 value = leaf_value(leaf, self.specs[leaf.fact], {})
                 if value is None:
                     return
                 facts[leaf.fact] = value
+        for picked in itertools.product(*listed_facts.values()):
+            chosen = dict(zip(listed_facts, picked, strict=True))
+            yield from self._drafts(rule, date, choices, {**facts, **chosen}, drug_leaves)
+
+    def _drafts(
+        self,
+        rule: Rule,
+        date: dt.date,
+        choices: dict[str, list[Any]],
+        facts: dict[str, Any],
+        drug_leaves: list[Leaf],
+    ) -> Iterator[Draft]:
         kinds = choices.get("kind", [])
         for kind in kinds:
             generics: list[str | None] = [None]
@@ -154,7 +179,13 @@ class Generator:
             others = [t.id for t in self.vocab.kinds[str(kind)].subtypes]
             named_subtypes = [*self._named(str(kind), "subtype", rule), *others]
             subtypes = choices.get("subtype") or list(dict.fromkeys([None, *named_subtypes]))[:6]
-            regions = choices.get("body_region") or [None, *self._named(str(kind), "body_region", rule)][:5]
+            if kind == "surgery" and facts.get("procedures"):
+                # a surgery is named by its procedure ("trigger finger release"), as requests are
+                subtypes = list(dict.fromkeys([facts["procedures"][0], *subtypes]))
+            # a line needs a body part to be judged as written; where no rule of the kind names a
+            # region, any region will do
+            named_regions = self._named(str(kind), "body_region", rule) or list(self.vocab.regions)[:1]
+            regions = choices.get("body_region") or [None, *named_regions][:5]
             for generic, subtype, region in itertools.product(generics, subtypes, regions):
                 if kind == "medication" and generic is None:
                     continue
@@ -200,7 +231,11 @@ class Generator:
             read = normalize_item(candidate, self.vocab)
             read_generic = read.drug.generic if read.drug is not None else None
             read_subtype = read.subtype.value if read.subtype is not None else None
-            if not read.body_parts and (read.kind, read_subtype, read_generic) == (
+            # the words may name the region the line is for ("rotator cuff repair": the shoulder)
+            region = draft.facts.get("body_region")
+            regions_read = {part.region for part in read.body_parts}
+            allowed = {region} if region is not None else regions_read if draft.kind == "surgery" else set()
+            if regions_read <= allowed and (read.kind, read_subtype, read_generic) == (
                 draft.kind,
                 draft.subtype,
                 draft.generic,
@@ -242,8 +277,10 @@ class Generator:
         for name, value in facts.items():
             if name in _LINE_FACTS or name in FIXED or self.specs[name].scope != "item":
                 continue
+            if name == "procedures" and treatment is None and draft.subtype in value:
+                continue  # the service's words name the procedure
             clinical[name] = _recorded(self.specs[name], value)
-        if draft.facts.get("ancillary"):
+        if draft.index is not None:
             fields["ancillary_to"] = 1
         return RequestLine(service=service, treatment=treatment, clinical=clinical, **fields)
 
@@ -286,6 +323,8 @@ class Generator:
         if draft.route is not None:
             described["route"] = draft.route
         described["ancillary"] = draft.index is not None
+        if draft.index is not None and "procedures" in draft.index.facts:
+            described["index_procedures"] = draft.index.facts["procedures"]
         return {**{k: v for k, v in described.items() if v is not None}, **draft.facts}
 
     def verdict(self, draft: Draft) -> tuple[Verdict, Any] | None:
@@ -350,8 +389,17 @@ class Generator:
             ),
         )
         candidates: list[list[Any]] = [[c] for c in order] if target.combine == "all" else [list(order)]
-        for criteria in candidates:
-            draft = Draft(**{**passing.__dict__, "facts": dict(passing.facts)})
+        # a criterion on the index's procedures (an EKG for an extensive surgery) fails under another
+        # index: the service then follows a different procedure
+        starts = [passing]
+        if passing.index is not None:
+            starts += [
+                passing.copy(index=index.copy(date=passing.date), index_rule=rule)
+                for index, rule in self.index_drafts()
+                if rule is not passing.index_rule
+            ]
+        for criteria, start in itertools.product(candidates, starts):
+            draft = start.copy()
             possible = True
             for criterion in criteria:
                 if isinstance(criterion.condition, Never):
@@ -362,67 +410,78 @@ class Generator:
                         possible = False
                         break
                     continue
+                # what selects the family (the procedure a surgery names) stays as it is
+                selecting = {leaf.fact for leaf in target.applies_to}
                 for name in criterion.facts:
-                    if name not in FIXED:
+                    if name not in FIXED and name not in selecting:
                         draft.facts.pop(name, None)
                 changes = satisfy(negate(criterion.condition), self.known(draft), self.specs)
                 if changes is None and target.combine == "all":
                     possible = False
                     break
                 draft.facts.update(changes or {})
-            if not possible:
-                continue
-            found = self.verdict(draft)
-            if found is None:
-                continue
-            verdict, item = found
-            by_id = {c.id: c for c in item.criteria}
-            rule = next((r for r in item.rules if r.id == target.id), None)
-            if verdict == "would_fail" and rule is not None and rule_outcome(rule, by_id) == "fails":
+            if possible and self.fails(draft, target):
                 return draft
         return None
 
-    def index_draft(self) -> tuple[Draft, Rule] | None:
-        """A passing procedure for ancillary services to belong to, and the rule that decides it."""
-        if self._index is None:
+    def fails(self, draft: Draft, target: Rule) -> bool:
+        """The draft's line would fail, and on the target rule."""
+        found = self.verdict(draft)
+        if found is None:
+            return False
+        verdict, item = found
+        by_id = {c.id: c for c in item.criteria}
+        rule = next((r for r in item.rules if r.id == target.id), None)
+        return verdict == "would_fail" and rule is not None and rule_outcome(rule, by_id) == "fails"
+
+    def index_drafts(self) -> list[tuple[Draft, Rule]]:
+        """Passing procedures for ancillary services to belong to, one per surgical rule that can pass,
+        with the rule that decides each (an EKG needs an extensive surgery, a sling a shoulder)."""
+        if self._indexes is None:
+            self._indexes = []
             for rule in self.pack.rules:
                 if rule.kinds != ("surgery",) or rule.cross_cutting:
                     continue
                 for draft in (x for d in _dates(rule) for x in self.drafts(rule, d)):
                     passing = self.meet_all(draft, rule)
                     if passing is not None:
-                        self._index = (passing, rule)
-                        return self._index
-        return self._index
+                        self._indexes.append((passing, rule))
+                        break
+        return self._indexes
+
+    def needs_index(self, draft: Draft, rule: Rule) -> bool:
+        """The line serves a procedure: its family selects ancillary services, its kind is one, or
+        the rule reads what the procedure is (a pillow sling after a rotator cuff repair)."""
+        reads_index = any(set(c.facts) & _INDEX_FACTS for c in rule.criteria)
+        return bool(draft.facts.get("ancillary")) or draft.kind == "surgical_ancillary" or reads_index
+
+    def with_indexes(self, draft: Draft, rule: Rule) -> Iterator[Draft]:
+        """The draft as it is, or once for each index procedure where it serves one."""
+        if not self.needs_index(draft, rule):
+            yield draft
+            return
+        for index, rule in self.index_drafts():
+            yield draft.copy(index=index.copy(date=draft.date), index_rule=rule)
 
     def failing_index(self, draft: Draft) -> Draft | None:
         """The draft's procedure changed so that its own rule fails (the service then follows it)."""
-        found = self.index_draft()
-        if found is None or draft.index is None:
+        if draft.index is None or draft.index_rule is None:
             return None
-        failing = self.fail_from(
-            Draft(**{**draft.index.__dict__, "facts": dict(draft.index.facts)}), found[1]
-        )
-        return failing
+        return self.fail_from(draft.index.copy(), draft.index_rule)
 
     def examples(self, rules: Sequence[Rule]) -> tuple[Draft | None, Draft | None]:
         """(passing, failing) drafts for a family, trying its rules and their editions' dates."""
         passing = failing = None
         for rule in rules:
-            for date, draft in ((d, x) for d in _dates(rule) for x in self.drafts(rule, date=d)):
-                if draft.facts.get("ancillary"):
-                    found_index = self.index_draft()
-                    if found_index is None:
-                        continue
-                    index = found_index[0]
-                    draft.index = Draft(**{**index.__dict__, "date": date, "facts": dict(index.facts)})
+            lines = (x for d in _dates(rule) for x in self.drafts(rule, date=d))
+            for draft in (served for line in lines for served in self.with_indexes(line, rule)):
                 if never_passes(rule):
                     if failing is None:
                         found = self.verdict(draft)
                         if found is not None and found[0] == "would_fail" and rule.id in found[1].rule_ids:
                             failing = draft
                     continue
-                candidate = self.meet_all(Draft(**{**draft.__dict__, "facts": dict(draft.facts)}), rule)
+                candidate = self.meet_all(draft.copy(), rule)
                 if candidate is None:
                     failing = failing or self.fail_from(draft, rule)
                     continue

@@ -86,6 +86,8 @@ def _answer_key(spec: FactSpec | None, value: object) -> dict[str, Any]:
         return {"answerBoolean": value}
     if spec is not None and spec.type in ("enum", "enum_list"):
         return {"answerCoding": _coding(VALUES_SYSTEM + spec.name, str(value))}
+    if isinstance(value, str):
+        return {"answerString": value}  # an entry of a list of text (a procedure named)
     if isinstance(value, int):
         return {"answerInteger": value}
     return {"answerDecimal": value}

@@ -33,7 +33,7 @@ from engine.precheck.request import (
     RequestLine,
 )
 from engine.precheck.verdict import Prechecker, RuleOutcome, outcome_of
-from engine.rules import FirstDocumented, Rule
+from engine.rules import Condition, FirstDocumented, Rule
 
 # Facts the form's dates give.
 DATE_FACTS: dict[str, str] = {"age": "date_of_birth", "weeks_since_injury": "date_of_injury"}
@@ -202,6 +202,8 @@ def _evaluate_with(built: BuiltRequest, checker: Prechecker, assignment: Mapping
     item = built.case.items[0]
     facts = dict(item.facts)
     for name, value in assignment.items():
+        if checker.facts.specs[name].type == "text_list":
+            value = [value]  # a gate on a list fact is one entry of it (the procedure named)
         facts[name] = Documented(
             value=value, evidence=[Evidence(quote=f"{name} = {value}", section="derived")]
         )  # type: ignore[arg-type]
@@ -217,11 +219,19 @@ def _open(
     status: str,
     missing: Sequence[str],
     unasked: set[str],
-    first_documented: bool,
+    condition: Condition,
 ) -> bool:
     if not unasked.intersection(criterion_facts):
         return False
-    return (status == "not_documented" and bool(unasked.intersection(missing))) or first_documented
+    if isinstance(condition, FirstDocumented):
+        # the first documented comparison decides: a fact of a later one can no longer change it
+        for part in condition.parts:
+            if unasked.intersection(part.facts):
+                return True
+            if not set(part.facts) & set(missing):
+                return False
+        return False
+    return status == "not_documented" and bool(unasked.intersection(missing))
 
 
 def relevant(
@@ -244,7 +254,7 @@ def relevant(
                 c.status,
                 c.missing,
                 unasked,
-                isinstance(condition, FirstDocumented),
+                condition,
             )
             entries.append((cid, c.status, c.blocks_when_not_documented, is_open))
         rules.append((rule, entries))

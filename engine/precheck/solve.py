@@ -16,8 +16,9 @@ from engine.facts import TREATMENT_DESCRIPTORS, FactSpec
 from engine.precheck.build import NOT_ASKED_FACTS
 from engine.rules import AllOf, AnyOf, Condition, FirstDocumented, Leaf, Never
 
-# Facts a request cannot choose: they describe the treatment itself, or come from a later stage.
-FIXED = frozenset({*TREATMENT_DESCRIPTORS, "strength_mg", *NOT_ASKED_FACTS})
+# Facts a request cannot choose: they describe the treatment itself, come from a later stage, or
+# from the line of the procedure an ancillary service belongs to.
+FIXED = frozenset({*TREATMENT_DESCRIPTORS, "strength_mg", "index_procedures", *NOT_ASKED_FACTS})
 
 
 def _other(spec: FactSpec, avoid: Sequence[object]) -> object | None:
@@ -142,7 +143,8 @@ def satisfy(
             return None
         case FirstDocumented(parts):
             for part in parts:
-                if part.fact in NOT_ASKED_FACTS:
+                # a fact the request cannot state stays undocumented: the next one decides
+                if part.fact in FIXED and part.fact not in values:
                     continue
                 return satisfy(part, values, specs)
     return None
