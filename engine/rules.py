@@ -504,9 +504,7 @@ class _Loader:
                     )
                 )
             if rule_spec.fallback and (rule_spec.cross_cutting or document.authority != "imr-practice"):
-                raise doc.error(
-                    (*rloc, "fallback"), "a fallback rule is IMR practice and not cross_cutting"
-                )
+                raise doc.error((*rloc, "fallback"), "a fallback rule is IMR practice and not cross_cutting")
             effective_from = rule_spec.effective_from or edition.effective_from
             effective_to = rule_spec.effective_to or edition.effective_to
             if effective_from is not None and effective_to is not None and effective_to < effective_from:

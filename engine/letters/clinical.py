@@ -349,9 +349,7 @@ class ClinicalReader:
                     for item_id in targets:
                         item_layers[item_id].add(each)
         findings = case_summary.resolved(self.cues.facts)
-        summary_items = {
-            i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["summary"].items()
-        }
+        summary_items = {i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["summary"].items()}
         for target in self.targets:
             # a finding the summary writes of a body part bears on the requests for it
             scoped = _Layer("summary", list(case_summary.observations))

@@ -202,9 +202,7 @@ class ContextRules:
                     first, last = self._backward_start(words, found, position, trigger), start
                 if last <= first:
                     continue
-                excluded = (
-                    _complements(words, found, first, last) if trigger.category in _NEGATIONS else ()
-                )
+                excluded = _complements(words, found, first, last) if trigger.category in _NEGATIONS else ()
                 modifiers.append(
                     Modifier(
                         trigger.category,

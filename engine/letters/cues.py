@@ -490,9 +490,7 @@ def near_regex(near: Near) -> str:
     """The regex of a `near` cue: every order of its groups, at most `within` words apart."""
     groups = ["(?:" + "|".join(f"(?:{w})" for w in words) + ")" for words in near.words]
     gap = _NEAR_GAP.format(n=near.within)
-    return "|".join(
-        "(?:" + gap.join(order) + ")" for order in itertools.permutations(groups)
-    )
+    return "|".join("(?:" + gap.join(order) + ")" for order in itertools.permutations(groups))
 
 
 def compile_cue(pattern: str) -> re.Pattern[str]:

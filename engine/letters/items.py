@@ -693,9 +693,7 @@ def _procedures(vocab: Vocabulary, subtypes: list[Value[str]]) -> list[Value[str
     return named or subtypes
 
 
-def _implied_region(
-    vocab: Vocabulary, procedures: list[Value[str]], codes: list[_Code]
-) -> Value[str] | None:
+def _implied_region(vocab: Vocabulary, procedures: list[Value[str]], codes: list[_Code]) -> Value[str] | None:
     """The body region a procedure implies when the item names none ("carpal tunnel release")."""
     for code in codes:
         if code.region is not None:

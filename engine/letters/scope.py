@@ -332,7 +332,6 @@ class Namer:
                 found.add(generic)
         return found
 
-
     def item_targets(
         self, sentence: Sentence, matched: tuple[int, int] | None, rules: FactRules
     ) -> list[str]:
@@ -384,6 +383,7 @@ class Namer:
         if rules.applies_to is None:
             return admitted if len(self.targets) == 1 else []
         return admitted
+
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Built once per vocabulary; the vocabulary is held so that its id is never reused for another.
