@@ -231,10 +231,11 @@ class Generator:
             read = normalize_item(candidate, self.vocab)
             read_generic = read.drug.generic if read.drug is not None else None
             read_subtype = read.subtype.value if read.subtype is not None else None
-            # the words may name the region the line is for ("rotator cuff repair": the shoulder)
+            # the words may name the line's region, and a procedure its own ("rotator cuff repair")
             region = draft.facts.get("body_region")
             regions_read = {part.region for part in read.body_parts}
-            allowed = {region} if region is not None else regions_read if draft.kind == "surgery" else set()
+            names_its_own = region is None and draft.kind == "surgery"
+            allowed = regions_read if names_its_own else {region} - {None}
             if regions_read <= allowed and (read.kind, read_subtype, read_generic) == (
                 draft.kind,
                 draft.subtype,
@@ -398,6 +399,8 @@ class Generator:
                 for index, rule in self.index_drafts()
                 if rule is not passing.index_rule
             ]
+        # what selects the family (the procedure a surgery names) stays as it is
+        selecting = {leaf.fact for leaf in target.applies_to}
         for criteria, start in itertools.product(candidates, starts):
             draft = start.copy()
             possible = True
@@ -410,8 +413,6 @@ class Generator:
                         possible = False
                         break
                     continue
-                # what selects the family (the procedure a surgery names) stays as it is
-                selecting = {leaf.fact for leaf in target.applies_to}
                 for name in criterion.facts:
                     if name not in FIXED and name not in selecting:
                         draft.facts.pop(name, None)
@@ -460,8 +461,8 @@ class Generator:
         if not self.needs_index(draft, rule):
             yield draft
             return
-        for index, rule in self.index_drafts():
-            yield draft.copy(index=index.copy(date=draft.date), index_rule=rule)
+        for index, deciding in self.index_drafts():
+            yield draft.copy(index=index.copy(date=draft.date), index_rule=deciding)
 
     def failing_index(self, draft: Draft) -> Draft | None:
         """The draft's procedure changed so that its own rule fails (the service then follows it)."""
