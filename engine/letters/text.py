@@ -122,11 +122,14 @@ def read_letter_text(path: str | Path, data: bytes | None = None) -> RawLetter:
 _MAX_RUN = 100
 _MAX_DIGITS = 24
 _LONG_RUN_RE = re.compile(rf"(?P<digits>\d{{{_MAX_DIGITS + 1},}})|[^\W_]{{{_MAX_RUN + 1},}}")
+# Either run lies in a run of letters and digits at least this long; looked for from each run's
+# start only, this finds in one pass the few texts worth the search above.
+_LONG_WORD_RE = re.compile(rf"(?<![^\W_])[^\W_]{{{min(_MAX_DIGITS, _MAX_RUN) + 1}}}")
 
 
 def _check_runs(text: str, path: str | Path, with_line: bool) -> None:
     """Refuse a run past _MAX_RUN, naming its line in a text file (a PDF's text has no lines of its own)."""
-    run = _LONG_RUN_RE.search(text)
+    run = _LONG_RUN_RE.search(text) if _LONG_WORD_RE.search(text) else None
     if run is not None:
         length = run.end() - run.start()
         message = (
