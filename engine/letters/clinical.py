@@ -462,8 +462,13 @@ class ClinicalReader:
         return self.cues.live_facts(lambda admitted: any(t.admitted_by(admitted) for t in self.targets))
 
     def _cue_context(self, cue: Cue, match: re.Match[str], sentence: Sentence) -> Context:
+        """The context of a cue's finding: a `near` cue's last term's, or, where the regex names the
+        finding's words (?P<term>...) after words that only anchor it ("MRI ... showed ... nerve root
+        impingement"), those words' (a negation between anchor and finding counts); else the match's."""
         if cue.near:
             return self._near_context(cue, match, sentence)
+        if "term" in match.re.groupindex and match.start("term") >= 0:
+            return self._context(sentence, match.start("term"), match.end("term"))
         return self._context(sentence, match.start(), match.end())
 
     def _value(self, cue: Cue, match: re.Match[str], context: Context) -> FactValue | None:

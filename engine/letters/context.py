@@ -103,6 +103,9 @@ Phrase = Annotated[str, Field(min_length=1)]
 class _CategorySpec(_Strict):
     max_words: Annotated[int, Field(ge=1, le=60)]
     forward: list[Phrase] = []
+    # forward triggers that govern the whole clause after them ("it is possible that ..."): their
+    # scope runs to a terminator or the end of the sentence, past `max_words`
+    clause: list[Phrase] = []
     backward: list[Phrase] = []
     both: list[Phrase] = []
 
@@ -121,6 +124,10 @@ class _ContextFile(_Strict):
     elided_after: list[Phrase] = []
     complements: list[Phrase] = []
     complement_ends: list[Phrase] = []
+
+
+# A clause trigger's scope: longer than any clause a sentence of a letter has.
+_CLAUSE_WORDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +383,10 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
                 ways: tuple[Direction, ...] = ("forward", "backward") if direction == "both" else (direction,)
                 added = tuple(Trigger(phrase, category, way, spec.max_words) for way in ways)
                 entries[phrase] = replace(entry, triggers=(*entry.triggers, *added))
+        for number, text in each(spec.clause):
+            phrase, entry = entry_of(text, ("categories", category, "clause", number))
+            clause = Trigger(phrase, category, "forward", _CLAUSE_WORDS)
+            entries[phrase] = replace(entry, triggers=(*entry.triggers, clause))
     for number, text in each(parsed.pseudo):
         phrase, entry = entry_of(text, ("pseudo", number))
         if entry.triggers:

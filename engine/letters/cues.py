@@ -482,8 +482,13 @@ class CueIndex(KeyIndex):
         super().__init__([cue.needs for cue in cues])
 
 
-# Words between the terms of a `near` cue: any word, never a clause or sentence break.
-_NEAR_GAP = r"(?:[^\w;:.]+[\w'/-]+){{0,{n}}}?[^\w;:.]+"
+# Words between the terms of a `near` cue: any word, never a clause or sentence break, nor a word
+# that sets a contrast or comparison ("reflex absent compared with 2+ on the right": the "2+" is the
+# other side's).
+_NEAR_GAP = (
+    r"(?:[^\w;:.]+(?!(?:but|whereas|while|although|though|compared|versus|vs|than|unlike)\b)[\w'/-]+)"
+    r"{{0,{n}}}?[^\w;:.]+"
+)
 
 
 def near_regex(near: Near) -> str:

@@ -363,6 +363,12 @@ def test_a_recent_injury_is_not_chronic_pain_but_a_denied_one_says_nothing(
         ("Straight leg raise was negative bilaterally.", "nerve_tension_sign", False),
         ("Examination showed negative straight leg raise.", "nerve_tension_sign", False),
         ("The straight leg raise was not positive.", "nerve_tension_sign", False),
+        # a contrast ends the clause: the normal side is the other side's
+        (
+            "The left Achilles reflex was absent compared with 2+ on the right.",
+            "focal_neurological_deficit",
+            True,
+        ),
     ],
 )
 def test_a_finding_and_its_qualifier_in_any_order(sentence: str, fact: str, value: bool) -> None:
@@ -385,3 +391,17 @@ def test_a_pain_improvement_in_any_order_bears_on_the_treatment_named() -> None:
         ("Chiropractic treatment 2 times a week for 3 weeks", "The request is for treatment."),
     )
     assert values(case, 0)["pain_relief"] is True
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("The lumbar MRI showed a disc protrusion at L4-5 with impingement of the left L5 nerve root.", True),
+        ("The lumbar MRI showed a disc bulge at L4-5 without stenosis and no nerve root impingement.", False),
+        ("The MRI report does not show nerve root compression at the requested level.", False),
+    ],
+)
+def test_an_anchored_finding_takes_its_own_words_context(sentence: str, value: bool) -> None:
+    # the cue spans from the study to the finding; a negation between them is the finding's
+    case = letter_case(sentence, ("Lumbar epidural steroid injection L4-5", "It is for the injection."))
+    assert {**values(case), **values(case, 0)}["nerve_root_compromise_on_imaging"] is value

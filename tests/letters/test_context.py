@@ -27,6 +27,20 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Straight leg raise was negative bilaterally.", "Straight leg raise", {"negated"}),
         ("The abdomen is non-tender.", "tender", {"negated"}),
         ("Muscle spasm was noted on examination.", "Muscle spasm", set()),
+        # "were negative for" looks forward: the longer phrase is not "were negative" looking back
+        ("X-rays of the knee were negative for degenerative changes.", "degenerative changes", {"negated"}),
+        ("X-rays of the knee were negative.", "X-rays", {"negated"}),
+        # a conjecture governs its whole clause, however long
+        (
+            "It is possible that the burning pain and discoloration of the foot represent early CRPS.",
+            "CRPS",
+            {"possible"},
+        ),
+        (
+            "Possible tear of the meniscus, with a confirmed fracture of the tibial plateau.",
+            "fracture",
+            set(),
+        ),
         # a positive finding ends a negation looking back past it
         ("Positive straight leg raise on the left and negative on the right.", "straight leg raise", set()),
         # the reviewer states the record lacks it: documented as absent
