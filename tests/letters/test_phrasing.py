@@ -1,0 +1,59 @@
+"""The reader on wording written by a second reader (tests/letters/phrasing.py): floors a little
+under today's figures, so that a change that loses what clinicians write is seen, and a check that
+no sentence of the set was taken from a development letter."""
+
+from __future__ import annotations
+
+import pytest
+from phrasing import Reading, load_phrasings, read_all, shares
+
+from engine.letters.text import read_letter_text
+from engine.paths import LETTERS_DIR
+
+# today: present 76%, stated absent 63%, silent 95.5%, 14 misread of 660
+FLOORS = {"present": 0.74, "false": 0.60, "silent": 0.94}
+MOST_MISREAD = 16
+
+
+@pytest.fixture(scope="module")
+def readings() -> list[Reading]:
+    return read_all()
+
+
+@pytest.mark.parametrize("kind", sorted(FLOORS))
+def test_each_class_is_read_at_its_floor(readings: list[Reading], kind: str) -> None:
+    right, total = shares(readings)[kind]  # type: ignore[index]
+    assert total >= 150
+    assert right / total >= FLOORS[kind], f"{kind}: {right}/{total}"
+
+
+def test_few_sentences_are_read_as_what_they_do_not_say(readings: list[Reading]) -> None:
+    misread = [r for r in readings if r.misread]
+    assert len(misread) <= MOST_MISREAD, [(r.phrasing.source, r.phrasing.fact, r.read) for r in misread]
+
+
+def test_hypotheses_and_other_peoples_conditions_are_silent(readings: list[Reading]) -> None:
+    # the context layer's clause hedges, other-person scopes and the finding's own words
+    wanted = {
+        "It is possible that the patient's burning pain and discoloration represent early reflex"
+        " sympathetic dystrophy.",
+        "A lumbar MRI is requested to evaluate for disc herniation and nerve root impingement.",
+    }
+    found = {r.phrasing.sentence: r for r in readings if r.phrasing.sentence in wanted}
+    assert set(found) == wanted
+    assert all(r.read is None for r in found.values())
+
+
+def test_no_sentence_comes_from_a_development_letter() -> None:
+    letters = [
+        " ".join(read_letter_text(p).text.split()).lower()
+        for p in sorted(LETTERS_DIR.glob("**/*"))
+        if p.suffix.lower() in (".pdf", ".txt")
+    ]
+    assert len(letters) >= 79
+    copied = [
+        p.source
+        for p in load_phrasings()
+        if any(" ".join(p.sentence.split()).lower()[:-1] in text for text in letters)
+    ]
+    assert copied == []
