@@ -1,14 +1,16 @@
 """The reader on clinicians' wording: each sentence of tests/letters/phrasing/ read in a small letter,
 scored against what its writer says it documents.
 
-    .venv/bin/python tests/letters/phrasing.py [--failures]
+    .venv/bin/python tests/letters/phrasing.py [--failures]   the development sets
+    .venv/bin/python tests/letters/phrasing.py --held-out     the held-out set (figures only)
 
 The sentences were written for the facts of guidelines/facts/ by a second reader who saw neither the
 code nor the development letters; so they measure how the lexicons, cues and context triggers carry
-over to wording nobody tuned them to. Each sentence is the case summary (or the item's rationale) of
-a letter with one disputed item; the fact's value is the item's own, else the case's. Three classes:
-documented present (true, a number or a value), documented absent (false) and silent (a hypothesis,
-a guideline's words, someone else's condition, a plan: nothing may be read).
+over to wording nobody tuned them to; the held-out set (phrasing-heldout/) is never used to write a
+lexicon entry, so only its figures are printed. Each sentence is the case summary (or the item's
+rationale) of a letter with one disputed item; the fact's value is the item's own, else the case's.
+Three classes: documented present (true, a number or a value), documented absent (false) and
+silent (a hypothesis, a guideline's words, someone else's condition, a plan: nothing may be read).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from engine.letters.parse import parse_text
 from engine.vocab import Vocabulary, load_vocabulary
 
 PHRASING_DIR = Path(__file__).parent / "phrasing"
+HELD_OUT_DIR = Path(__file__).parent / "phrasing-heldout"
 _OTHER_SUMMARY = "The injured worker is a 50-year-old who was hurt at work."
 _OTHER_RATIONALE = "The request is reviewed below."
 
@@ -102,9 +105,9 @@ def read_phrasing(phrasing: Phrasing, vocab: Vocabulary) -> Reading:
     return Reading(phrasing, None if documented is None else documented.value)
 
 
-def read_all() -> list[Reading]:
+def read_all(directory: Path = PHRASING_DIR) -> list[Reading]:
     vocab = load_vocabulary()
-    return [read_phrasing(p, vocab) for p in load_phrasings()]
+    return [read_phrasing(p, vocab) for p in load_phrasings(directory)]
 
 
 def shares(readings: list[Reading]) -> dict[Kind, tuple[int, int]]:
@@ -118,13 +121,14 @@ def shares(readings: list[Reading]) -> dict[Kind, tuple[int, int]]:
 
 
 def main() -> None:
-    readings = read_all()
+    held_out = "--held-out" in sys.argv[1:]
+    readings = read_all(HELD_OUT_DIR if held_out else PHRASING_DIR)
     for kind, (right, total) in shares(readings).items():
         print(f"{kind:<8} {right:>4}/{total:<4} {right / total:6.1%}")
     misread = sum(r.misread for r in readings)
     right = sum(r.right for r in readings)
     print(f"all      {right:>4}/{len(readings):<4}   misread (a wrong value): {misread}")
-    if "--failures" in sys.argv[1:]:
+    if "--failures" in sys.argv[1:] and not held_out:
         for reading in readings:
             if not reading.right:
                 p = reading.phrasing
