@@ -192,6 +192,7 @@ class FactCues(_Strict):
 class CueFile(_Strict):
     facts: dict[str, FactCues] = {}
     drug_class_words: dict[str, list[Regex]] = {}
+    kind_words: dict[str, list[Regex]] = {}
     medication_words: list[Regex] = []
     visit_words: list[Regex] = []
     other_treatment_words: list[Regex] = []
@@ -283,7 +284,8 @@ class FactRules:
 @dataclass(frozen=True, slots=True)
 class NameWords:
     """Words that name treatments in general, in one regex: each group ("w0", "w1", ...) names what
-    its words name: ("class", drug class), ("medications", ""), ("visits", "") or ("other", "")."""
+    its words name: ("class", drug class), ("kind", treatment kind), ("medications", ""), ("visits",
+    "") or ("other", "")."""
 
     pattern: re.Pattern[str]
     named_by: Mapping[str, tuple[tuple[str, str], ...]]
@@ -296,6 +298,7 @@ class CueBook:
     cues: tuple[Cue, ...]
     facts: Mapping[str, FactRules]
     drug_class_words: Mapping[str, tuple[str, ...]]
+    kind_words: Mapping[str, tuple[str, ...]]
     medication_words: tuple[str, ...]
     visit_words: tuple[str, ...]
     other_treatment_words: tuple[str, ...]
@@ -313,6 +316,9 @@ class CueBook:
         for drug_class, regexes in self.drug_class_words.items():
             for regex in regexes:
                 sorts.setdefault(regex, []).append(("class", drug_class))
+        for kind, regexes in self.kind_words.items():
+            for regex in regexes:
+                sorts.setdefault(regex, []).append(("kind", kind))
         for sort, regexes in (
             ("medications", self.medication_words),
             ("visits", self.visit_words),
@@ -852,6 +858,7 @@ class _Loader:
         self.cues: list[Cue] = []
         self.options: dict[str, dict[str, Any]] = {}
         self.class_words: dict[str, list[str]] = {}
+        self.kind_words: dict[str, list[str]] = {}
         self.medication_words: list[str] = []
         self.visit_words: list[str] = []
         self.other_treatment_words: list[str] = []
@@ -882,6 +889,7 @@ class _Loader:
             cues=tuple(self.cues),
             facts=facts,
             drug_class_words={drug_class: tuple(words) for drug_class, words in self.class_words.items()},
+            kind_words={kind: tuple(words) for kind, words in self.kind_words.items()},
             medication_words=tuple(self.medication_words),
             visit_words=tuple(self.visit_words),
             other_treatment_words=tuple(self.other_treatment_words),
@@ -902,6 +910,12 @@ class _Loader:
             for index, word in enumerate(words):
                 self._compiled(document, ("drug_class_words", drug_class, index), word)
             self.class_words.setdefault(drug_class, []).extend(words)
+        for kind, words in parsed.kind_words.items():
+            if kind not in self.vocab.kinds:
+                raise document.error(("kind_words", kind), f"unknown treatment kind {kind!r}")
+            for index, word in enumerate(words):
+                self._compiled(document, ("kind_words", kind, index), word)
+            self.kind_words.setdefault(kind, []).extend(words)
         for index, word in enumerate(parsed.medication_words):
             self._compiled(document, ("medication_words", index), word)
         self.medication_words.extend(parsed.medication_words)

@@ -266,12 +266,19 @@ class Namer:
         words = self.cues.name_words
         if words is not None:
             for match in words.pattern.finditer(text):
-                for sort, drug_class in words.named_by[match.lastgroup or ""]:
+                for sort, what in words.named_by[match.lastgroup or ""]:
                     if sort == "class":
-                        items = frozenset(t.item_id for t in self.targets if t.drug_class == drug_class)
+                        items = frozenset(t.item_id for t in self.targets if t.drug_class == what)
                         found.append(_Name(match.start(), match.end(), items, _CLASS, True))
                     elif sort == "medications":
                         found.append(_Name(match.start(), match.end(), drugs, _GENERIC, True))
+                    elif sort == "kind":
+                        # "injections": every requested item of the kind's family, not specifically
+                        family = self.vocab.kinds[what].family_id
+                        items = frozenset(
+                            t.item_id for t in self.targets if self.vocab.kinds[t.kind].family_id == family
+                        )
+                        found.append(_Name(match.start(), match.end(), items, _GENERIC, False))
                     elif sort == "visits":
                         visits = frozenset(t.item_id for t in self.targets if t.visit_based)
                         found.append(_Name(match.start(), match.end(), visits, _GENERIC, False))
