@@ -119,6 +119,8 @@ class _ContextFile(_Strict):
     categories: dict[Category, _CategorySpec]
     pseudo: list[Phrase] = []
     terminators: dict[Literal["all"] | Category, list[Phrase]] = {}
+    # terminators of every scope that do not end this category's
+    continued_by: dict[Category, list[Phrase]] = {}
     backward_terminators: dict[Category, list[Phrase]] = {}
     adjectival: _Adjectival | None = None
     elided_after: list[Phrase] = []
@@ -149,6 +151,7 @@ class _Entry:
     pseudo: bool = False
     terminates: frozenset[str] = frozenset()
     terminates_backward: frozenset[str] = frozenset()
+    continues: frozenset[str] = frozenset()
     complement: bool = False
     complement_end: bool = False
 
@@ -315,6 +318,8 @@ def _complements(
 
 
 def _terminates(entry: _Entry, category: str) -> bool:
+    if category in entry.continues:
+        return False
     return "all" in entry.terminates or category in entry.terminates
 
 
@@ -396,6 +401,12 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         for number, text in each(texts):
             phrase, entry = entry_of(text, ("terminators", which, number))
             entries[phrase] = replace(entry, terminates=entry.terminates | {which})
+    for which, texts in parsed.continued_by.items():
+        for number, text in each(texts):
+            phrase, entry = entry_of(text, ("continued_by", which, number))
+            if "all" not in entry.terminates:
+                raise document.error(("continued_by", which, number), f"{text!r} ends no scope")
+            entries[phrase] = replace(entry, continues=entry.continues | {which})
     for which, texts in parsed.backward_terminators.items():
         for number, text in each(texts):
             phrase, entry = entry_of(text, ("backward_terminators", which, number))

@@ -27,6 +27,8 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Straight leg raise was negative bilaterally.", "Straight leg raise", {"negated"}),
         ("The abdomen is non-tender.", "tender", {"negated"}),
         ("Muscle spasm was noted on examination.", "Muscle spasm", set()),
+        # a relative clause about a relative is still about them; about the patient it ends no scope
+        ("Her mother, who is diabetic, has numbness in both feet.", "numbness", {"other_person"}),
         # "were negative for" looks forward: the longer phrase is not "were negative" looking back
         ("X-rays of the knee were negative for degenerative changes.", "degenerative changes", {"negated"}),
         ("X-rays of the knee were negative.", "X-rays", {"negated"}),
@@ -162,4 +164,10 @@ def test_the_trigger_file_is_checked(tmp_path: Path) -> None:
         load_context_rules.__wrapped__(bad)
     bad.write_text("categories:\n  negated:\n    max_words: 8\n    forward: [nope]\npseudo: [nope]\n")
     with pytest.raises(InputError, match=r"context\.yaml:5: .*pseudo"):
+        load_context_rules.__wrapped__(bad)
+    bad.write_text(
+        "categories:\n  other_person:\n    max_words: 8\n    forward: [mother]\n"
+        "terminators:\n  all: [but]\ncontinued_by:\n  other_person: [who]\n"
+    )
+    with pytest.raises(InputError, match=r"context\.yaml:8: 'who' ends no scope"):
         load_context_rules.__wrapped__(bad)
