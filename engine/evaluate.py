@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -179,31 +180,66 @@ def _activation(message: str) -> tuple[str, str]:
     return rule_name, bound["m"]["id"]
 
 
+class _Rulesets:
+    """The rulesets created in this process, shared by every matcher of the same pack and counted.
+
+    durable_rules refuses valid rulesets once a process has created many (ERR_PARSE_STRING after a
+    few hundred large ones, however many are deleted: ../shared/research/durable_rules.md), so a
+    ruleset is created once per process and name (the name carries the pack's content hash, so one
+    name is one ruleset) and deleted when its last matcher closes. A forked worker creates its own.
+    Matchers of one process run one at a time (durable_rules holds the GIL; sessions are deleted
+    after each firing), so sharing a ruleset shares no state.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[int, str], tuple[int, int]] = {}
+
+    def take(self, name: str, create: Callable[[], int]) -> int:
+        key = (os.getpid(), name)
+        handle, users = self._held.get(key) or (create(), 0)
+        self._held[key] = (handle, users + 1)
+        return handle
+
+    def give_back(self, name: str) -> None:
+        key = (os.getpid(), name)
+        handle, users = self._held[key]
+        if users > 1:
+            self._held[key] = (handle, users - 1)
+        else:
+            del self._held[key]
+            durable_rules_engine.delete_ruleset(handle)
+
+
+_RULESETS = _Rulesets()
+# session ids, unique in the process: matchers share rulesets
+_SIDS = itertools.count(1)
+
+
 class DurableMatcher:
     """The compiled pack in durable_rules, one ruleset per kind, driven through its raw C interface.
 
     A kind's ruleset is created the first time an item of that kind comes (`imr explain` of one
-    case needs a few of them); `create_all` creates every one, as `imr rules lint` does.
+    case needs a few of them); `create_all` creates every one, as `imr rules lint` does. Matchers
+    of the same pack in one process share the rulesets (see _Rulesets).
     """
 
     def __init__(self, pack: RulePack, compiled: CompiledPack) -> None:
         self.pack = pack
         self.compiled = compiled
         self.handles: dict[str, int] = {}
-        self._sids = itertools.count(1)
 
     def create_all(self) -> None:
         for kind in sorted(self.compiled.rulesets):
             self._handle(kind)
 
     def close(self) -> None:
-        for handle in self.handles.values():
-            durable_rules_engine.delete_ruleset(handle)
+        for kind in self.handles:
+            _RULESETS.give_back(self.compiled.ruleset_name(kind))
         self.handles = {}
 
     def _handle(self, kind: str) -> int:
         if kind not in self.handles:
-            self.handles[kind] = self._create(kind)
+            self.handles[kind] = _RULESETS.take(self.compiled.ruleset_name(kind), lambda: self._create(kind))
         return self.handles[kind]
 
     def _create(self, kind: str) -> int:
@@ -268,7 +304,7 @@ class DurableMatcher:
     ) -> None:
         handle = self._handle(kind)
         wanted = self.compiled.facts_by_kind[kind]
-        sid = str(next(self._sids))
+        sid = str(next(_SIDS))
         facts = [_durable_fact(f, sid, when, wanted) for f in group]
         try:
             _, state_offset = durable_rules_engine.assert_facts(handle, json.dumps(facts))

@@ -388,3 +388,25 @@ def test_a_cross_cutting_mtus_rule_does_not_silence_odg(tmp_path: Path) -> None:
     case = _case("c", [("physical_therapy", None, {"visits_requested": 6})])
     result = Evaluator(pack).evaluate(case, dt.date(2017, 1, 1)).items[0]
     assert result.rule_ids == ["T-MTUS-CPMTG-2016", "T-ODG"] and result.result == "supported"
+
+
+def test_matchers_of_one_pack_share_their_rulesets_in_a_process(pack: RulePack) -> None:
+    # durable_rules refuses valid rulesets (ERR_PARSE_STRING) once a process has created a few
+    # hundred large ones, deleted or not: forty evaluators, each with every kind's ruleset, would
+    # pass that point; created once and shared, they all evaluate, and the last close frees them
+    vocab = load_vocabulary()
+    matchers = [durable_matcher(pack, vocab) for _ in range(40)]
+    for matcher in matchers:
+        matcher.create_all()
+    assert all(m.handles == matchers[0].handles for m in matchers)
+    case = Case.model_validate(
+        {"case_id": "shared", "items": [{"item_id": "1", "text": "Cyclobenzaprine", "kind": "medication"}]}
+    )
+    results = {str(Evaluator(pack, vocab, m).evaluate(case, dt.date(2017, 1, 1))) for m in matchers[:3]}
+    assert len(results) == 1
+    for matcher in matchers:
+        matcher.close()
+    fresh = durable_matcher(pack, vocab)
+    fresh.create_all()
+    assert fresh.handles  # created anew after the last close deleted them
+    fresh.close()
