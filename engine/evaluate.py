@@ -181,33 +181,25 @@ def _activation(message: str) -> tuple[str, str]:
 
 
 class _Rulesets:
-    """The rulesets created in this process, shared by every matcher of the same pack and counted.
+    """The rulesets created in this process, shared by every matcher of the same pack.
 
-    durable_rules refuses valid rulesets once a process has created many (ERR_PARSE_STRING after a
-    few hundred large ones, however many are deleted: ../shared/research/durable_rules.md), so a
-    ruleset is created once per process and name (the name carries the pack's content hash, so one
-    name is one ruleset) and deleted when its last matcher closes. A forked worker creates its own.
+    durable_rules refuses valid large rulesets (ERR_PARSE_STRING) once a process has created many,
+    whether or not it deleted them: a full test run met it creating the surgery ruleset anew. So a
+    ruleset is created once per process and name (the name carries the pack's content hash: one
+    name, one ruleset) and kept for the life of the process; a forked worker creates its own.
     Matchers of one process run one at a time (durable_rules holds the GIL; sessions are deleted
     after each firing), so sharing a ruleset shares no state.
     """
 
     def __init__(self) -> None:
-        self._held: dict[tuple[int, str], tuple[int, int]] = {}
+        self._created: dict[tuple[int, str], int] = {}
 
-    def take(self, name: str, create: Callable[[], int]) -> int:
+    def get(self, name: str, create: Callable[[], int]) -> int:
         key = (os.getpid(), name)
-        handle, users = self._held.get(key) or (create(), 0)
-        self._held[key] = (handle, users + 1)
+        handle = self._created.get(key)
+        if handle is None:
+            handle = self._created[key] = create()
         return handle
-
-    def give_back(self, name: str) -> None:
-        key = (os.getpid(), name)
-        handle, users = self._held[key]
-        if users > 1:
-            self._held[key] = (handle, users - 1)
-        else:
-            del self._held[key]
-            durable_rules_engine.delete_ruleset(handle)
 
 
 _RULESETS = _Rulesets()
@@ -220,7 +212,7 @@ class DurableMatcher:
 
     A kind's ruleset is created the first time an item of that kind comes (`imr explain` of one
     case needs a few of them); `create_all` creates every one, as `imr rules lint` does. Matchers
-    of the same pack in one process share the rulesets (see _Rulesets).
+    of the same pack in one process share the rulesets, which live as long as it (see _Rulesets).
     """
 
     def __init__(self, pack: RulePack, compiled: CompiledPack) -> None:
@@ -233,13 +225,12 @@ class DurableMatcher:
             self._handle(kind)
 
     def close(self) -> None:
-        for kind in self.handles:
-            _RULESETS.give_back(self.compiled.ruleset_name(kind))
+        """Let go of the rulesets (the process keeps them for the next matcher of the pack)."""
         self.handles = {}
 
     def _handle(self, kind: str) -> int:
         if kind not in self.handles:
-            self.handles[kind] = _RULESETS.take(self.compiled.ruleset_name(kind), lambda: self._create(kind))
+            self.handles[kind] = _RULESETS.get(self.compiled.ruleset_name(kind), lambda: self._create(kind))
         return self.handles[kind]
 
     def _create(self, kind: str) -> int:
