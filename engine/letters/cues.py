@@ -22,7 +22,7 @@ import itertools
 import re
 import re._constants as sre_constants
 import re._parser as sre_parser
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -897,6 +897,23 @@ class _Loader:
             files=files,
         )
 
+    def _keyed_words(
+        self,
+        document: YamlDocument,
+        field: str,
+        entries: dict[str, list[str]],
+        known: Collection[str],
+        what: str,
+        into: dict[str, list[str]],
+    ) -> None:
+        """Words naming the requested items of a drug class or a treatment kind, checked and kept."""
+        for key, words in entries.items():
+            if key not in known:
+                raise document.error((field, key), f"unknown {what} {key!r}")
+            for index, word in enumerate(words):
+                self._compiled(document, (field, key, index), word)
+            into.setdefault(key, []).extend(words)
+
     def _load_file(self, path: Path) -> None:
         document = load_yaml(path)
         if isinstance(document.data, dict):
@@ -904,18 +921,18 @@ class _Loader:
         parsed = validate(document, CueFile)
         for name, cues in parsed.facts.items():
             self._add_fact(document, name, cues)
-        for drug_class, words in parsed.drug_class_words.items():
-            if drug_class not in self.vocab.drug_classes:
-                raise document.error(("drug_class_words", drug_class), f"unknown drug class {drug_class!r}")
-            for index, word in enumerate(words):
-                self._compiled(document, ("drug_class_words", drug_class, index), word)
-            self.class_words.setdefault(drug_class, []).extend(words)
-        for kind, words in parsed.kind_words.items():
-            if kind not in self.vocab.kinds:
-                raise document.error(("kind_words", kind), f"unknown treatment kind {kind!r}")
-            for index, word in enumerate(words):
-                self._compiled(document, ("kind_words", kind, index), word)
-            self.kind_words.setdefault(kind, []).extend(words)
+        vocab = self.vocab
+        self._keyed_words(
+            document,
+            "drug_class_words",
+            parsed.drug_class_words,
+            vocab.drug_classes,
+            "drug class",
+            self.class_words,
+        )
+        self._keyed_words(
+            document, "kind_words", parsed.kind_words, vocab.kinds, "treatment kind", self.kind_words
+        )
         for index, word in enumerate(parsed.medication_words):
             self._compiled(document, ("medication_words", index), word)
         self.medication_words.extend(parsed.medication_words)

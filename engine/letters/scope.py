@@ -258,10 +258,7 @@ class Namer:
                 items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
                 found.append(_Name(phrase.start, phrase.end, items, _CLASS, True))
             else:
-                family = self.vocab.kinds[word.kind].family_id
-                items = frozenset(
-                    t.item_id for t in self.targets if self.vocab.kinds[t.kind].family_id == family
-                )
+                items = self._items_of_family(word.kind)
                 found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
         words = self.cues.name_words
         if words is not None:
@@ -274,10 +271,7 @@ class Namer:
                         found.append(_Name(match.start(), match.end(), drugs, _GENERIC, True))
                     elif sort == "kind":
                         # "injections": every requested item of the kind's family, not specifically
-                        family = self.vocab.kinds[what].family_id
-                        items = frozenset(
-                            t.item_id for t in self.targets if self.vocab.kinds[t.kind].family_id == family
-                        )
+                        items = self._items_of_family(what)
                         found.append(_Name(match.start(), match.end(), items, _GENERIC, False))
                     elif sort == "visits":
                         visits = frozenset(t.item_id for t in self.targets if t.visit_based)
@@ -298,6 +292,11 @@ class Namer:
                 items = frozenset() if following else items
             names.append(_Name(name.start, name.end, items, name.rank, name.drug_family))
         return sorted(names, key=lambda n: (n.start, n.end))
+
+    def _items_of_family(self, kind: str) -> frozenset[str]:
+        """The requested items of the kind's treatment family."""
+        family = self.vocab.kinds[kind].family_id
+        return frozenset(t.item_id for t in self.targets if self.vocab.kinds[t.kind].family_id == family)
 
     @staticmethod
     def _unless_other(text: str, start: int, items: frozenset[str]) -> frozenset[str]:

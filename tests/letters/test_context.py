@@ -27,7 +27,7 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Straight leg raise was negative bilaterally.", "Straight leg raise", {"negated"}),
         ("The abdomen is non-tender.", "tender", {"negated"}),
         ("Muscle spasm was noted on examination.", "Muscle spasm", set()),
-        # a relative clause about a relative is still about them; about the patient it ends no scope
+        # a relative clause about a relative is still about them
         ("Her mother, who is diabetic, has numbness in both feet.", "numbness", {"other_person"}),
         # "were negative for" looks forward: the longer phrase is not "were negative" looking back
         ("X-rays of the knee were negative for degenerative changes.", "degenerative changes", {"negated"}),
