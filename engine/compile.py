@@ -59,7 +59,11 @@ def _leaf_expression(leaf: Leaf) -> dict[str, Any]:
             return options[0] if len(options) == 1 else {"$and": options}
         case "includes_any":
             assert isinstance(leaf.value, tuple)
-            return {"$iany": {leaf.fact: {"$or": [{"$i": v} for v in leaf.value]}}}
+            # never an `$or` inside `$iany`: durable_rules leaves the type of that `$or`'s node
+            # unset and refuses the ruleset (ERR_UNEXPECTED_TYPE, 102) when the heap's leftover
+            # byte there reads as an identifier, so an `$or` of single-value `$iany` tests instead
+            options = [{"$iany": {leaf.fact: {"$i": v}}} for v in leaf.value]
+            return options[0] if len(options) == 1 else {"$or": options}
         case "includes_none":
             assert isinstance(leaf.value, tuple)
             return {"$iall": {leaf.fact: {"$and": [{"$neq": {"$i": v}} for v in leaf.value]}}}
