@@ -286,7 +286,7 @@ class ClinicalReader:
                 and own.fullmatch(sentence.text[m.start : m.end])
             )
         ]
-        return context_of(kept, match.end() - 1, match.end())
+        return context_of(kept, match.end() - 1, match.end(), self.cues.facts[cue.fact].measured)
 
     def _modifiers_of(self, sentence: Sentence) -> list[Modifier]:
         modifiers = self._modifiers.get(sentence.start)
@@ -294,9 +294,9 @@ class ClinicalReader:
             modifiers = self._modifiers[sentence.start] = self.context.modifiers(sentence.text)
         return modifiers
 
-    def _context(self, sentence: Sentence, start: int, end: int) -> Context:
-        """The context of the words sentence.text[start:end]."""
-        return context_of(self._modifiers_of(sentence), start, end)
+    def _context(self, sentence: Sentence, start: int, end: int, measured: bool = False) -> Context:
+        """The context of the words sentence.text[start:end] (`measured`: of a measured result)."""
+        return context_of(self._modifiers_of(sentence), start, end, measured)
 
     @cached_property
     def reference_date(self) -> dt.date | None:
@@ -467,9 +467,10 @@ class ClinicalReader:
         impingement"), those words' (a negation between anchor and finding counts); else the match's."""
         if cue.near:
             return self._near_context(cue, match, sentence)
+        measured = self.cues.facts[cue.fact].measured
         if "term" in match.re.groupindex and match.start("term") >= 0:
-            return self._context(sentence, match.start("term"), match.end("term"))
-        return self._context(sentence, match.start(), match.end())
+            return self._context(sentence, match.start("term"), match.end("term"), measured)
+        return self._context(sentence, match.start(), match.end(), measured)
 
     def _value(self, cue: Cue, match: re.Match[str], context: Context) -> FactValue | None:
         """What a term's match says of its fact, in its context: a mention is true, or false where

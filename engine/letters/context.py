@@ -125,6 +125,8 @@ class _ContextFile(_Strict):
     adjectival: _Adjectival | None = None
     elided_after: list[Phrase] = []
     complements: list[Phrase] = []
+    # complements that name a measure of the finding ("the degree of pain relief"): see Modifier
+    measures: list[Phrase] = []
     complement_ends: list[Phrase] = []
 
 
@@ -153,13 +155,16 @@ class _Entry:
     terminates_backward: frozenset[str] = frozenset()
     continues: frozenset[str] = frozenset()
     complement: bool = False
+    measure: bool = False
     complement_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Modifier:
     """A trigger found in a sentence, the character span it governs, and the complements inside that
-    span it does not reach."""
+    span it does not reach. `measured` are those of the complements that name a measure of what
+    follows ("the degree of pain relief was not documented"): a finding that is itself a measured
+    result is reached through them (see `holds`)."""
 
     category: Category
     direction: Direction
@@ -169,13 +174,18 @@ class Modifier:
     scope_start: int
     scope_end: int
     excluded: tuple[tuple[int, int], ...] = ()
+    measured: tuple[tuple[int, int], ...] = ()
 
-    def holds(self, start: int, end: int) -> bool:
+    def holds(self, start: int, end: int, through_measures: bool = False) -> bool:
         """Whether the words text[start:end] lie in this trigger's reach (their first character in
-        its scope, outside its complements) and are not the trigger's own words."""
+        its scope, outside its complements, or only inside a measure's where `through_measures`)
+        and are not the trigger's own words."""
         if not self.scope_start <= start <= self.scope_end or (self.start < end and start < self.end):
             return False
-        return not any(low <= start < high for low, high in self.excluded)
+        spans = self.excluded
+        if through_measures:
+            spans = tuple(span for span in spans if span not in self.measured)
+        return not any(low <= start < high for low, high in spans)
 
 
 # A trie of phrases by word: each node maps a word to the next node; _END keys the entry of the phrase
@@ -212,7 +222,9 @@ class ContextRules:
                     first, last = self._backward_start(words, found, position, trigger), start
                 if last <= first:
                     continue
-                excluded = _complements(words, found, first, last) if trigger.category in _NEGATIONS else ()
+                excluded, measured = (
+                    _complements(words, found, first, last) if trigger.category in _NEGATIONS else ((), ())
+                )
                 modifiers.append(
                     Modifier(
                         trigger.category,
@@ -223,6 +235,7 @@ class ContextRules:
                         words[first].start,
                         words[last - 1].end,
                         excluded,
+                        measured,
                     )
                 )
         return modifiers
@@ -252,7 +265,9 @@ class ContextRules:
             entry = longest[1]
             # a terminator only marks where scopes end: the words after its first ("," in ", it is
             # possible that") may begin a trigger of their own
-            pure_terminator = not (entry.triggers or entry.pseudo or entry.complement or entry.complement_end)
+            pure_terminator = not (
+                entry.triggers or entry.pseudo or entry.complement or entry.measure or entry.complement_end
+            )
             index = index + 1 if pure_terminator else longest[0]
         return found
 
@@ -297,24 +312,30 @@ class ContextRules:
 _NEGATIONS = frozenset({"negated", "absent"})
 
 
+Spans = tuple[tuple[int, int], ...]
+
+
 def _complements(
     words: Sequence[Word], found: Sequence[tuple[int, int, _Entry]], first: int, last: int
-) -> tuple[tuple[int, int], ...]:
+) -> tuple[Spans, Spans]:
     """The character spans, within words[first:last], that follow a complement phrase up to the next
-    complement end."""
-    spans: list[tuple[int, int]] = []
-    opened: int | None = None
+    complement end; and those of them a measure opened."""
+    spans: list[tuple[int, int, bool]] = []
+    opened: tuple[int, bool] | None = None
     for start, end, entry in found:
         if start < first or start >= last:
             continue
         if opened is not None and entry.complement_end:
-            spans.append((words[opened].start, words[start].start))
+            spans.append((words[opened[0]].start, words[start].start, opened[1]))
             opened = None
-        if opened is None and entry.complement and end < last:
-            opened = end
+        if opened is None and (entry.complement or entry.measure) and end < last:
+            opened = (end, entry.measure)
     if opened is not None:
-        spans.append((words[opened].start, words[last - 1].end))
-    return tuple(spans)
+        spans.append((words[opened[0]].start, words[last - 1].end, opened[1]))
+    return (
+        tuple((low, high) for low, high, _ in spans),
+        tuple((low, high) for low, high, measure in spans if measure),
+    )
 
 
 def _terminates(entry: _Entry, category: str) -> bool:
@@ -337,13 +358,16 @@ class Context:
 AFFIRMED = Context(frozenset())
 
 
-def context_of(modifiers: Iterable[Modifier], start: int, end: int) -> Context:
+def context_of(
+    modifiers: Iterable[Modifier], start: int, end: int, through_measures: bool = False
+) -> Context:
     """The context of the finding written at text[start:end], given the sentence's modifiers.
 
     A trigger inside the finding's own words does not modify it ("no-fault" is no negation of
-    itself); a finding belongs to a scope when its first character lies in it.
+    itself); a finding belongs to a scope when its first character lies in it. A negation reaches a
+    measured result through the measure that names it where `through_measures`.
     """
-    held = tuple(m for m in modifiers if m.holds(start, end))
+    held = tuple(m for m in modifiers if m.holds(start, end, through_measures))
     if not held:
         return AFFIRMED
     categories = {m.category for m in held}
@@ -414,6 +438,9 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
     for number, text in each(parsed.complements):
         phrase, entry = entry_of(text, ("complements", number))
         entries[phrase] = replace(entry, complement=True)
+    for number, text in each(parsed.measures):
+        phrase, entry = entry_of(text, ("measures", number))
+        entries[phrase] = replace(entry, measure=True)
     for number, text in each(parsed.complement_ends):
         phrase, entry = entry_of(text, ("complement_ends", number))
         entries[phrase] = replace(entry, complement_end=True)

@@ -181,6 +181,9 @@ class FactCues(_Strict):
     needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
     ignore_names: bool = False
     negation_after: bool = True
+    # the fact is a measured result: a negation of its measure ("the degree of relief was not
+    # documented") is its absence (guidelines/context.yaml, measures)
+    measured: bool = False
     unread: list[Literal["indication", "planned", "historical"]] = []
     # the same, for this entry's cues only
     entry_unread: list[Literal["indication", "planned", "historical"]] = []
@@ -272,6 +275,7 @@ class FactRules:
     applies_to: ItemFilter | None
     needs_name: frozenset[str]
     ignore_names: bool
+    measured: bool
     prefer: Preference
     # contexts besides the possible, hypothetical, other-person and guideline ones that leave the
     # fact's terms unread
@@ -878,6 +882,7 @@ class _Loader:
                 applies_to=options["applies_to"],
                 needs_name=frozenset(options["needs_name"]),
                 ignore_names=options["ignore_names"],
+                measured=options["measured"],
                 prefer=options["prefer"],
                 unread=frozenset(options["unread"]),
                 co_mentioned_sections=options["co_mentioned_sections"],
@@ -1021,6 +1026,7 @@ class _Loader:
                 "applies_to": None,
                 "needs_name": set(),
                 "ignore_names": False,
+                "measured": False,
                 "prefer": "latest",
                 "unread": set(),
                 "co_mentioned_sections": frozenset(),
@@ -1055,6 +1061,7 @@ class _Loader:
             )
             options["applies_to"] = cues.applies_to
         options["ignore_names"] = options["ignore_names"] or cues.ignore_names
+        options["measured"] = options["measured"] or cues.measured
         options["unread"] = options["unread"] | set(cues.unread)
         if cues.needs_name:
             named_in = {"summary", "rationale"} if cues.needs_name is True else set(cues.needs_name)

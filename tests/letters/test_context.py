@@ -125,6 +125,27 @@ def test_context_of_a_finding(sentence: str, finding: str, expected: set[str]) -
     assert categories(sentence, finding) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "finding", "measured", "expected"),
+    [
+        # a missing measure of a measured result is its absence; of anything else, not
+        ("The degree and duration of pain relief were not documented.", "pain relief", True, {"absent"}),
+        ("The degree and duration of pain relief were not documented.", "pain relief", False, set()),
+        ("There is no record of the extent of functional gains.", "functional gains", True, {"absent"}),
+        ("The duration of the physical therapy was not provided.", "physical therapy", False, set()),
+        # any other complement still shields the measured result ("no relief with the medication" is
+        # the medication's doing, "pain relief from" names the source)
+        ("The number of sessions with pain relief was not provided.", "pain relief", True, set()),
+    ],
+)
+def test_a_negation_reaches_a_measured_result_through_its_measure(
+    sentence: str, finding: str, measured: bool, expected: set[str]
+) -> None:
+    start = sentence.index(finding)
+    modifiers = load_context_rules().modifiers(sentence)
+    assert set(context_of(modifiers, start, start + len(finding), measured).categories) == expected
+
+
 def test_a_trigger_is_no_context_of_its_own_words() -> None:
     sentence = "No aberrant behavior was noted."
     rules = load_context_rules()
