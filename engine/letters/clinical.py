@@ -103,6 +103,38 @@ class _Layer:
         return resolved
 
 
+def _describes_a_denied_twin(
+    fact: str,
+    match: re.Match[str],
+    context: Context,
+    read: Sequence[tuple[str, re.Match[str], Context, FactValue]],
+    modifiers: Sequence[Modifier],
+) -> bool:
+    """Whether a finding affirmed only because a complement shields it from a forward negation
+    describes a finding of the same fact that negation denies before it ("no evidence of trigger
+    points with a twitch response": the twitch response is the denied trigger points' own, not the
+    record's)."""
+    if context.categories & _ABSENT:
+        return False
+    start = match.start()
+    shielding = [
+        m
+        for m in modifiers
+        if m.category in _ABSENT
+        and m.direction == "forward"
+        and m.scope_start <= start <= m.scope_end
+        and not m.holds(start, match.end())
+    ]
+    return any(
+        other_fact == fact
+        and other_value is False
+        and other.end() <= start
+        and negation in other_context.triggers
+        for negation in shielding
+        for other_fact, other, other_context, other_value in read
+    )
+
+
 def _settled_value(observations: list[_Observation], rules: FactRules, use_preference: bool) -> FactValue:
     if rules.spec.type in ("integer", "number"):
         # "at least": the largest count or duration the record gives
@@ -422,14 +454,20 @@ class ClinicalReader:
             if cue.fact in live and cue.reads(sentence.section, sentence.text)
             for match in cue.finditer(sentence.text, sentence.lowered)
         ]
+        read = []
         for cue, match in _most_specific(_outside_titles(sentence.text, matches)):
             context = self._cue_context(cue, match, sentence)
             value = self._value(cue, match, context)
             if value is not None:
-                self._order += 1
-                absent = "absent" in context.categories
-                observation = _Observation(cue.fact, value, sentence, self._order, stated_absent=absent)
-                yield observation, (match.start(), match.end())
+                read.append((cue.fact, match, context, value))
+        for fact, match, context, value in read:
+            modifiers = self._modifiers_of(sentence)
+            if value is True and _describes_a_denied_twin(fact, match, context, read, modifiers):
+                continue
+            self._order += 1
+            absent = "absent" in context.categories
+            observation = _Observation(fact, value, sentence, self._order, stated_absent=absent)
+            yield observation, (match.start(), match.end())
         for name, classes in self.cues.drugs_named:
             if name not in live or not self.namer.may_name_drugs(sentence, 1):
                 continue

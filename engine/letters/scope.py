@@ -280,9 +280,14 @@ class Namer:
                         found.append(_Name(match.start(), match.end(), frozenset(), _GENERIC, False))
         names = []
         for name in found:
-            # a general word inside or beside a more specific one is part of it ("chiropractic treatment")
+            # a general word inside or beside a more specific one is part of it ("chiropractic
+            # treatment", "12 sessions of physical therapy")
             if any(
-                other.rank > name.rank and other.start - 1 <= name.end and name.start <= other.end + 1
+                other.rank > name.rank
+                and (
+                    (other.start - 1 <= name.end and name.start <= other.end + 1)
+                    or (name.end < other.start and _OF_JOINS.fullmatch(text, name.end, other.start))
+                )
                 for other in found
             ):
                 continue
@@ -424,6 +429,8 @@ def _first_words(vocab: Vocabulary, of: Literal["drugs", "treatments"]) -> froze
 
 
 _SEGMENT_BREAK = re.compile(r"[,;]")
+# what joins a count word to the treatment it counts ("sessions of physical therapy")
+_OF_JOINS = re.compile(r"\s+of\s+(?:the\s+|his\s+|her\s+)?")
 _NEAR_WORDS = 4
 
 

@@ -405,3 +405,25 @@ def test_an_anchored_finding_takes_its_own_words_context(sentence: str, value: b
     # the cue spans from the study to the finding; a negation between them is the finding's
     case = letter_case(sentence, ("Lumbar epidural steroid injection L4-5", "It is for the injection."))
     assert {**values(case), **values(case, 0)}["nerve_root_compromise_on_imaging"] is value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # what follows "with" describes the denied trigger points, it is no finding of its own
+        ("There is no evidence of circumscribed trigger points with a twitch response.", False),
+        ("Circumscribed trigger points with a twitch response were found.", True),
+    ],
+)
+def test_a_denied_finding_keeps_its_description(sentence: str, value: bool) -> None:
+    case = letter_case(sentence, ("Trigger point injections x3 to the trapezius", "It is for injections."))
+    assert {**values(case), **values(case, 0)}["trigger_points_on_exam"] is value
+
+
+def test_a_count_of_sessions_of_one_therapy_names_that_therapy() -> None:
+    # "sessions of physical therapy" are physical therapy's, not every requested visit-based course's
+    case = letter_case(
+        "He has completed 12 sessions of physical therapy for the lumbar spine.",
+        ("Acupuncture 6 sessions for the lumbar spine", "The request is for acupuncture."),
+    )
+    assert "prior_course" not in values(case, 0)

@@ -43,6 +43,13 @@ def categories(sentence: str, finding: str) -> set[str]:
             "fracture",
             set(),
         ),
+        # a participle after a comma comments on the clause before it
+        (
+            "The therapist documents no further gains this month, indicating a plateau in progress.",
+            "plateau",
+            set(),
+        ),
+        ("A partial-thickness tear could be present on the MRI.", "partial-thickness tear", {"possible"}),
         # a positive finding ends a negation looking back past it
         ("Positive straight leg raise on the left and negative on the right.", "straight leg raise", set()),
         # the reviewer states the record lacks it: documented as absent
