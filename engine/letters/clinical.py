@@ -718,8 +718,10 @@ def _outside_titles(text: str, matches: list[tuple[Cue, re.Match[str]]]) -> list
 
 
 def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, re.Match[str]]]:
-    """Per fact, drop a match lying inside a longer match of the same fact, and a mention sharing
-    words with an explicit cue's match ("no aberrant behavior": the explicit "no aberrant" decides)."""
+    """Per fact, drop a match lying inside a longer match of the same fact (an explicit cue's
+    match only inside another explicit one), and a mention sharing words with an explicit cue's
+    match ("no aberrant behavior": the explicit "no aberrant" decides; "radiographs showed swelling
+    without evidence of fracture": the explicit "without evidence of fracture" does)."""
     kept: list[tuple[Cue, re.Match[str]]] = []
     for cue, match in matches:
         covered = any(
@@ -730,6 +732,7 @@ def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, 
                     other.start() <= match.start()
                     and match.end() <= other.end()
                     and other.end() - other.start() > match.end() - match.start()
+                    and not (cue.how not in ("mention", "near") and other_cue.how in ("mention", "near"))
                 )
                 or (
                     other_cue.how not in ("mention", "near")

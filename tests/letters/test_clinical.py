@@ -427,3 +427,13 @@ def test_a_count_of_sessions_of_one_therapy_names_that_therapy() -> None:
         ("Acupuncture 6 sessions for the lumbar spine", "The request is for acupuncture."),
     )
     assert "prior_course" not in values(case, 0)
+
+
+def test_an_explicit_cue_inside_a_longer_mention_decides() -> None:
+    # the mention runs from the study to "fracture"; the explicit "without evidence of fracture" is
+    # what the study showed of it
+    case = letter_case(
+        "Left ankle radiographs showed soft tissue swelling without evidence of fracture.",
+        ("Bone growth stimulator for the left ankle", "It is for the stimulator."),
+    )
+    assert values(case)["fracture_confirmed"] is False
