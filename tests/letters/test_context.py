@@ -140,6 +140,9 @@ def test_context_of_a_finding(sentence: str, finding: str, expected: set[str]) -
         ("The degree and duration of pain relief were not documented.", "pain relief", False, set()),
         ("There is no record of the extent of functional gains.", "functional gains", True, {"absent"}),
         ("The duration of the physical therapy was not provided.", "physical therapy", False, set()),
+        # a study's confirmation: its result is denied, the complaint it would confirm is not
+        ("There is no EMG corroborating radiculopathy.", "radiculopathy", True, {"negated"}),
+        ("There is no EMG corroborating radiculopathy.", "radiculopathy", False, set()),
         # any other complement still shields the measured result ("no relief with the medication" is
         # the medication's doing, "pain relief from" names the source)
         ("The number of sessions with pain relief was not provided.", "pain relief", True, set()),
