@@ -3,6 +3,7 @@
 `extract_case(path)` reads a letter (PDF or text); `build_case(letter, vocab)` turns a parsed letter
 into a Case (`read_letter` also keeps what the summary and the rationales each documented):
 - header dates, reviewer, diagnoses stated in the summary, and the parts the letter lacks (`missing`);
+  the weeks since the injury from the header's dates where the text gives none;
 - one item per disputed item, in letter order: the disputed text (for a partly certified request, the
   remaining IMR-eligible portion), its treatment from `normalize_item`, the request facts read from
   that text (section "request", spans in the letter's normalized text), the decision as written
@@ -106,6 +107,11 @@ def read_letter(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = 
         if link is None and "surgical_service" in facts and certified is not None:
             facts.update(certified_index(certified, facts, vocab))
         items.append(reading.requested(facts, link, vocab))
+    findings = dict(clinical.findings)
+    if findings.get("weeks_since_injury") is None:
+        since_injury = _weeks_since_injury(letter)
+        if since_injury is not None:
+            findings["weeks_since_injury"] = since_injury
     try:
         case = Case(
             case_id=_case_id(letter),
@@ -122,7 +128,7 @@ def read_letter(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = 
                 else None
             ),
             diagnoses=clinical.diagnoses,
-            findings=clinical.findings,
+            findings=findings,
             items=items,
             missing=list(letter.missing),
         )
@@ -220,6 +226,20 @@ class _ItemReading:
             recorded=self.item.recorded_outcome,
             cited=_citations(self.item.maximus_citations, vocab),
         )
+
+
+def _weeks_since_injury(letter: ParsedLetter) -> Documented | None:
+    """The weeks from the date of injury to the UR decision, from the header: the request went to
+    utilization review days before its decision, so they are the weeks the complaint had lasted when
+    it was requested, give or take those days."""
+    injury, decided = letter.header.date_of_injury, letter.header.ur_denial_date
+    if injury is None or decided is None or decided.value < injury.value:
+        return None
+    evidence = [
+        Evidence(quote=letter.text[date.start : date.end], section="header", span=[date.start, date.end])
+        for date in (injury, decided)
+    ]
+    return Documented(value=round((decided.value - injury.value).days / 7, 1), evidence=evidence)
 
 
 def _read_item(letter: ParsedLetter, item: ParsedItem, vocab: Vocabulary) -> _ItemReading:

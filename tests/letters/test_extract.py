@@ -403,3 +403,27 @@ def test_mangled_letters_give_a_case_or_an_input_error(name: str, seed: int, edi
         for evidence in fact.evidence:
             assert evidence.span is not None
             assert letter.text[evidence.span[0] : evidence.span[1]] == evidence.quote
+
+
+DATED_LETTER = """\
+Case Number: CM99-00002
+Date Assigned: 01/10/2017 Date of Injury: 03/01/2016
+Decision Date: 02/01/2017 UR Denial Date: 01/05/2017
+CLINICAL CASE SUMMARY
+The expert reviewer developed the following clinical case summary based on a review of the case file:
+The patient reports low back pain.
+IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+MRI of the lumbar spine: Upheld
+MAXIMUS guideline: Decision based on MTUS.
+Decision rationale: It is for imaging.
+"""
+
+
+def test_the_weeks_since_the_injury_come_from_the_header_dates() -> None:
+    # injury 03/01/2016, UR decision 01/05/2017: 310 days; the header's two dates are the evidence
+    case = build_case(parse_text(DATED_LETTER, "dated.txt", "", "text"), load_vocabulary())
+    since = case.findings["weeks_since_injury"]
+    assert since is not None and since.value == 44.3
+    quoted = [(e.section, e.quote) for e in since.evidence]
+    assert quoted == [("header", "03/01/2016"), ("header", "01/05/2017")]
