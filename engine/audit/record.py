@@ -8,6 +8,7 @@ input's recorded error and the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -21,7 +22,15 @@ from typing import Any, Literal, NamedTuple
 from engine.audit.categories import ServiceCategories, drug_class, load_categories, treatment_family
 from engine.audit.contradictions import Contradiction, contradictions_in_case, contradictions_in_reading
 from engine.errors import InputError
-from engine.evaluate import CaseResult, CriterionResult, EngineError, Evaluator, ItemResult, item_facts
+from engine.evaluate import (
+    CaseResult,
+    CriterionResult,
+    EngineError,
+    Evaluator,
+    ItemResult,
+    durable_matcher,
+    item_facts,
+)
 from engine.facts import (
     TREATMENT_DESCRIPTORS,
     Case,
@@ -170,7 +179,13 @@ class AuditWorker:
     def __init__(self, pack: RulePack, as_of: dt.date | None) -> None:
         self.pack = pack
         self.as_of = as_of
-        self.evaluator = Evaluator(pack)
+        matcher = durable_matcher(pack, load_vocabulary())
+        # every kind's ruleset up front: a worker's memory is flat from its first letter on, and no
+        # letter waits for the ruleset of a kind met for the first time; a ruleset durable_rules
+        # refuses is left to the letters that need it, each recorded with the error
+        with contextlib.suppress(InputError, EngineError):
+            matcher.create_all()
+        self.evaluator = Evaluator(pack, matcher=matcher)
         self.vocab: Vocabulary = self.evaluator.vocab
         self.categories: ServiceCategories = load_categories()
         self.name = worker_name()
