@@ -361,6 +361,8 @@ Key = tuple[str, int]
 WHOLE, PREFIX, PIECE = 0, 1, 2
 # A literal that may begin inside a word is marked: it is looked for as a piece of text.
 _INSIDE = "\x01"
+# Words whose keys a KeySet remembers: letters share most of their words, but not all of them.
+_WORDS_KEPT = 100_000
 _WORD_RUN = re.compile(r"\w+")
 
 
@@ -389,6 +391,9 @@ class KeySet:
     def found_in_each(self, texts: Sequence[str]) -> list[set[Key]]:
         """The keys each of several lowercased texts holds (faster than one text at a time)."""
         words_of = [set(_WORD_RUN.findall(text)) for text in texts]
+        if len(self._keyless) + len(self._keyed) > _WORDS_KEPT:
+            # names, numbers and misspellings keep coming over a long run: start the memo afresh
+            self._keys_of_word, self._keyless, self._keyed = {}, set(), set()
         keys_of_word = self._keys_of_word
         for word in set().union(*words_of).difference(self._keyed, self._keyless):
             keys = [(word, WHOLE)] if word in self.whole else []

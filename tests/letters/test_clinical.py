@@ -276,6 +276,18 @@ def test_keys_of_words_and_pieces() -> None:
     assert keys.found_in("dysfunctional") == set()
 
 
+def test_a_key_set_remembers_a_bounded_number_of_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a long audit meets ever new names and numbers: the memo of words starts afresh past its bound
+    monkeypatch.setattr("engine.letters.cues._WORDS_KEPT", 50)
+    keys = KeySet([("functional", 0), ("improve", 1)])
+    for number in range(200):
+        assert keys.found_in(f"patient {number} shows functional improvement") == {
+            ("functional", 0),
+            ("improve", 1),
+        }
+    assert len(keys._keyless) + len(keys._keyed) <= 50 + 4
+
+
 def test_any_of_runs_only_branches_whose_words_occur() -> None:
     tests = AnyOf(r"\bmedically\s+necessary\b", r"\bcertified\b")
     assert tests.search("It is medically necessary.")
