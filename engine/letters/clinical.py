@@ -460,8 +460,8 @@ class ClinicalReader:
             value = self._value(cue, match, context)
             if value is not None:
                 read.append((cue.fact, match, context, value))
+        modifiers = self._modifiers_of(sentence) if read else []
         for fact, match, context, value in read:
-            modifiers = self._modifiers_of(sentence)
             if value is True and _describes_a_denied_twin(fact, match, context, read, modifiers):
                 continue
             self._order += 1
