@@ -295,7 +295,8 @@ class ClinicalReader:
             if role == "conclusion":
                 continue
             if in_guideline_quote:
-                in_guideline_quote = not sentence.opens_quote
+                if sentence.closes_quote:
+                    in_guideline_quote = sentence.opens_quote
                 continue
             if role == "guideline":
                 in_guideline_quote = sentence.opens_quote

@@ -4,6 +4,10 @@ A sentence ends at a period, question or exclamation mark followed by a capital 
 closing quotes and brackets), at a period run into a capitalized word ("...seen.The"), or at a line
 break: letters converted from PDF keep one paragraph per line, and headings stand on lines of their
 own. A period after an abbreviation ("Dr.", "e.g.", "No. 5", a capital initial) ends nothing.
+
+Each sentence knows whether it closes a quotation opened before it and whether it leaves one open:
+a straight quote mark is told by its shape (one after a space opens, one after a word closes), as
+PDF text often loses one mark of a pair and counting them would misplace every quote after it.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _QUOTES = re.compile(r"[\"“”]")
+_BEFORE_OPENING = frozenset(" \t\n([{")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class Sentence:
     item_id: str | None
     opens_quote: bool = False
     lowered: str = ""
+    closes_quote: bool = False
 
 
 def split_sentences(
@@ -98,5 +104,32 @@ def _append_sentence(
         end -= 1
     if end > start:
         written = text[start:end]
-        opens_quote = len(_QUOTES.findall(written)) % 2 == 1
-        sentences.append(Sentence(start, end, written, section, item_id, opens_quote, written.lower()))
+        opens_quote, closes_quote = _quotation(written)
+        sentences.append(
+            Sentence(start, end, written, section, item_id, opens_quote, written.lower(), closes_quote)
+        )
+
+
+def _quotation(written: str) -> tuple[bool, bool]:
+    """Whether `written` leaves a quotation open, and whether it closes one opened before it."""
+    depth = 0
+    closes_earlier = False
+    for mark in _QUOTES.finditer(written):
+        at = mark.start()
+        before = written[at - 1] if at else " "
+        after = written[at + 1] if at + 1 < len(written) else " "
+        if mark.group() == "“":
+            opening = True
+        elif mark.group() == "”":
+            opening = False
+        elif (before in _BEFORE_OPENING) != after.isspace():
+            opening = before in _BEFORE_OPENING
+        else:
+            opening = depth == 0
+        if opening:
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            closes_earlier = True
+    return depth > 0, closes_earlier

@@ -68,6 +68,9 @@ def test_guideline_restatements(sentence: str) -> None:
         "Treatment for spasm is not adequately documented.",
         # a study of this patient reports in the past tense; the literature in the present
         "Nerve conduction studies showed moderate median neuropathy at the wrist.",
+        # the course so far, in the present perfect
+        "Treatment to date has included chiropractic care; acupuncture and medications.",
+        "Therapies have included a TENS unit and a home exercise program.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:

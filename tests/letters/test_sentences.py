@@ -27,3 +27,20 @@ def test_a_sentence_may_end_on_an_abbreviation_like_word() -> None:
         "There is no report.",
         "See No. 5 below.",
     ]
+
+
+def test_a_quotation_is_told_by_the_shape_of_its_marks() -> None:
+    text = (
+        'ODG states "Patients should be assessed after a "six-visit clinical trial" to see. '
+        'Then continue." Function" means a reduction in work restrictions. '
+        "The records reveal a “reduction” in restrictions. He was seen."
+    )
+    sentences = split_sentences(text, 0, len(text), "rationale")
+    assert [(s.opens_quote, s.closes_quote) for s in sentences] == [
+        (True, False),  # the inner quotation closes, the outer stays open
+        (False, True),
+        # a lost opening mark: the closing one after a word closes, it opens nothing
+        (False, True),
+        (False, False),
+        (False, False),
+    ]
