@@ -449,3 +449,16 @@ def test_an_explicit_cue_inside_a_longer_mention_decides() -> None:
         ("Bone growth stimulator for the left ankle", "It is for the stimulator."),
     )
     assert {**values(case), **values(case, 0)}["fracture_confirmed"] is False
+
+
+def test_a_study_requested_to_rule_out_a_finding_does_not_document_its_suspicion() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male. An MRI of the knee is requested to rule out "
+        "internal derangement. X-rays of the hand are ordered to evaluate for an occult fracture.",
+        ("MRI of the left knee", "The patient has knee pain."),
+        ("X-rays of the right hand", "Diagnoses include right hand contusion, r/o scaphoid fracture."),
+    )
+    assert "internal_derangement_suspected" not in values(case, 0)
+    assert "suspected_fracture" not in values(case, 0)
+    # among the diagnoses, "r/o" is the clinician's suspicion
+    assert values(case, 1)["suspected_fracture"] is True
