@@ -29,6 +29,17 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Muscle spasm was noted on examination.", "Muscle spasm", set()),
         # a relative clause about a relative is still about them
         ("Her mother, who is diabetic, has numbness in both feet.", "numbness", {"other_person"}),
+        # a relative's clause runs on to its end, past a long verb phrase
+        (
+            "Her son is being treated for opioid use disorder with buprenorphine.",
+            "buprenorphine",
+            {"other_person"},
+        ),
+        (
+            "His wife reports that he has had numbness since the fall, but he denies weakness.",
+            "weakness",
+            {"negated"},
+        ),
         # "were negative for" looks forward: the longer phrase is not "were negative" looking back
         ("X-rays of the knee were negative for degenerative changes.", "degenerative changes", {"negated"}),
         ("X-rays of the knee were negative.", "X-rays", {"negated"}),
