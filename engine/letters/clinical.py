@@ -378,7 +378,7 @@ class ClinicalReader:
                             case_rationale[sentence.item_id].add(each)
                         continue
                     if targets is None:
-                        targets = self.namer.item_targets(sentence, matched, rules)
+                        targets = self._item_targets(sentence, matched, rules)
                     for item_id in targets:
                         item_layers[item_id].add(each)
         findings = case_summary.resolved(self.cues.facts)
@@ -423,6 +423,24 @@ class ClinicalReader:
             summary_item_facts=summary_items,
             diagnoses=self._diagnoses(),
         )
+
+    def _item_targets(
+        self, sentence: Sentence, matched: tuple[int, int] | None, rules: FactRules
+    ) -> list[str]:
+        """The items an item fact of `sentence` is about; a summary sentence that names body parts
+        speaks of the requests for them ("a cortisone injection in the right shoulder" says nothing
+        of a lumbar epidural), as a rationale's sentences speak of their own item."""
+        targets = self.namer.item_targets(sentence, matched, rules)
+        if sentence.section != "summary" or not targets:
+            return targets
+        places = self._places(sentence)
+        if not places:
+            return targets
+        return [i for i in targets if self._target_by_id[i].concerned_by(places, self.vocab)]
+
+    @cached_property
+    def _target_by_id(self) -> dict[str, ItemTarget]:
+        return {target.item_id: target for target in self.targets}
 
     def _places(self, sentence: Sentence) -> frozenset[tuple[str, str | None]]:
         """The body parts a summary sentence names, when some requested item names one (the scope of

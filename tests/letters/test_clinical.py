@@ -462,3 +462,14 @@ def test_a_study_requested_to_rule_out_a_finding_does_not_document_its_suspicion
     assert "suspected_fracture" not in values(case, 0)
     # among the diagnoses, "r/o" is the clinician's suspicion
     assert values(case, 1)["suspected_fracture"] is True
+
+
+def test_a_summary_finding_of_one_body_part_is_not_a_history_of_another_parts_request() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male. The patient had a cortisone injection in the right "
+        "shoulder 4 weeks ago. He had a lumbar epidural steroid injection 10 weeks ago.",
+        ("Repeat lumbar epidural steroid injection L5-S1", "The patient has low back pain."),
+        ("Right shoulder subacromial injection", "The patient has shoulder pain."),
+    )
+    assert values(case, 0)["weeks_since_last_injection"] == 10
+    assert values(case, 1)["weeks_since_last_injection"] == 4
