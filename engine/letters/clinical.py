@@ -288,16 +288,20 @@ class ClinicalReader:
     def _readable(self, sentences: list[Sentence], present: list[set[Key]]) -> Iterator[int]:
         """The numbers of the sentences that may be read. A conclusion is passed over as if it were not
         written (blind mode: what is read must not depend on it); a guideline quoted over several
-        sentences is passed over to its closing quote."""
+        sentences is passed over to its closing quote, or to a sentence that opens on the record."""
         in_guideline_quote = False
         for number, sentence in enumerate(sentences):
             role = self.roles.role(sentence.text, sentence.section, present[number], sentence.lowered)
             if role == "conclusion":
                 continue
-            if in_guideline_quote:
+            if in_guideline_quote and not (
+                role != "guideline"
+                and self.roles.opens_on_record(sentence.text, present[number], sentence.lowered)
+            ):
                 if sentence.closes_quote:
                     in_guideline_quote = sentence.opens_quote
                 continue
+            in_guideline_quote = False
             if role == "guideline":
                 in_guideline_quote = sentence.opens_quote
                 continue

@@ -12,6 +12,8 @@
 
 How a sentence is told (the words are data: guidelines/roles.yaml):
 1. a conclusion marker makes it a conclusion;
+1a. a definition opening it ("To be homebound means ...") makes it a guideline's, though the
+   defined person is "the individual" or "the patient";
 2. words naming this case or patient at its opening ("In this case", "Here", "The applicant's
    ...", "On 11/8/2016 ...") make it the record, whatever else it says: a guideline clause inside
    it is the context layer's to set aside (engine/letters/context.py);
@@ -51,6 +53,7 @@ class _RolesFile(BaseModel):
 
     person: Regex
     conclusion: list[Regex]
+    definition: list[Regex]
     guideline: list[Regex]
     normative: list[Regex]
     case: list[Regex]
@@ -63,6 +66,7 @@ class RoleLexicon:
     """The compiled markers of guidelines/roles.yaml."""
 
     conclusion: AnyOf
+    definition: AnyOf
     guideline: AnyOf
     normative: AnyOf
     case: AnyOf
@@ -81,6 +85,8 @@ class RoleLexicon:
         present = self.keys.found_in(lowered) if present is None else present
         if self.conclusion.search(sentence, present, lowered):
             return "conclusion"
+        if self.definition.search(sentence, present, lowered):
+            return "guideline"
         if self.case.starts_within(sentence, _OPENING, present, lowered):
             return "record"
         if self.normative.search(sentence, present, lowered):
@@ -92,6 +98,19 @@ class RoleLexicon:
         if section == "rationale" and not self.record_words.search(sentence, present, lowered):
             return "guideline"
         return "record"
+
+    def opens_on_record(
+        self, sentence: str, present: set[Key] | None = None, lowered: str | None = None
+    ) -> bool:
+        """Whether `sentence` opens on this case or its record ("Per the progress report dated ...",
+        "The available medical records ...") and has no guideline's words: no guideline's text does,
+        so it ends a quotation whose closing mark was lost."""
+        lowered = sentence.lower() if lowered is None else lowered
+        present = self.keys.found_in(lowered) if present is None else present
+        opens = self.case.starts_within(sentence, _OPENING, present, lowered) or self.anchor.starts_within(
+            sentence, _OPENING, present, lowered
+        )
+        return opens and not self.guideline.search(sentence, present, lowered)
 
     def states_conclusion(self, sentence: str) -> bool:
         return self.conclusion.search(sentence)
@@ -113,7 +132,7 @@ def load_roles(path: Path = ROLES_FILE) -> RoleLexicon:
                 raise document.error((field, number), f"invalid regex: {problem}")
         return AnyOf(*patterns)
 
-    fields = ("conclusion", "guideline", "normative", "case", "anchor", "record_words")
+    fields = ("conclusion", "definition", "guideline", "normative", "case", "anchor", "record_words")
     markers = {field: compiled(field) for field in fields}
     keys = KeySet(key for marker in markers.values() for key in marker.index.keys.keys)
     return RoleLexicon(**markers, keys=keys)

@@ -473,3 +473,17 @@ def test_a_summary_finding_of_one_body_part_is_not_a_history_of_another_parts_re
     )
     assert values(case, 0)["weeks_since_last_injection"] == 10
     assert values(case, 1)["weeks_since_last_injection"] == 4
+
+
+def test_a_sentence_opening_on_the_record_ends_a_quotation_whose_closing_mark_was_lost() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male.",
+        (
+            "Cyclobenzaprine 7.5mg #60",
+            'MTUS states "Muscle relaxants are recommended for short-term use in acute exacerbations. '
+            "Efficacy appears to diminish over time. "
+            "Per the progress report dated 11/29/2016, there were palpable muscle spasms in the lumbar "
+            'paraspinals. MTUS adds "relaxants are not recommended for chronic use.',
+        ),
+    )
+    assert values(case, 0)["muscle_spasm"] is True

@@ -53,6 +53,9 @@ def test_findings_are_not_conclusions(sentence: str) -> None:
         "They also state, a response to the use of AEDs has been defined as a 30%-50% reduction in pain.",
         "Studies have shown that epidural injections give short-term relief at best.",
         "Randomized studies show no lasting benefit from passive modalities.",
+        # a definition, whoever "the individual" in it is
+        "To be homebound means the individual cannot leave home without help.",
+        "Homebound is defined as confined to the home by the patient's condition.",
     ],
 )
 def test_guideline_restatements(sentence: str) -> None:
@@ -71,6 +74,12 @@ def test_guideline_restatements(sentence: str) -> None:
         # the course so far, in the present perfect
         "Treatment to date has included chiropractic care; acupuncture and medications.",
         "Therapies have included a TENS unit and a home exercise program.",
+        # a note's shorthand: the patient's own without an article, grades, the treater, the report
+        "Patient's work status is modified duty.",
+        "Motor strength is 4/5 in the left extensor hallucis longus.",
+        "Sensation is within normal limits.",
+        "Per the most recent progress report, the treater requests a refill.",
+        "Examination of the lumbar spine revealed tenderness.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
