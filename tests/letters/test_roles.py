@@ -56,6 +56,9 @@ def test_findings_are_not_conclusions(sentence: str) -> None:
         # a definition, whoever "the individual" in it is
         "To be homebound means the individual cannot leave home without help.",
         "Homebound is defined as confined to the home by the patient's condition.",
+        # the guideline's criteria, in its own words about findings
+        "ODG criteria include subjective findings of locking and objective findings of effusion.",
+        "According to the ODG, repeat imaging is reserved for a significant change in findings.",
     ],
 )
 def test_guideline_restatements(sentence: str) -> None:
@@ -80,14 +83,20 @@ def test_guideline_restatements(sentence: str) -> None:
         "Sensation is within normal limits.",
         "Per the most recent progress report, the treater requests a refill.",
         "Examination of the lumbar spine revealed tenderness.",
+        "There is also a lack of documentation of a home exercise program.",
+        "According to a June 3, 2016 orthopedic report, the knee is swollen.",
+        "Objectively, there is tenderness over the lateral epicondyle.",
+        "The MRI does not show a meniscal tear.",
+        "Date of injury is March 2, 2015.",
+        "This is a request for Tramadol 50 mg #90.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
     assert load_roles().role(sentence, "rationale") == "record"
 
 
-# today: development 148/150, held out 135/150 (the held-out file's failures are never printed)
-ROLE_FLOORS = {"dev.yaml": 0.96, "held-out.yaml": 0.87}
+# today: development 148/150, held out 138/150 (the held-out file's failures are never printed)
+ROLE_FLOORS = {"dev.yaml": 0.97, "held-out.yaml": 0.9}
 
 
 @pytest.mark.parametrize("file", sorted(ROLE_FLOORS))
