@@ -840,8 +840,17 @@ def _drug(reader: _Reader, mentions: list[DrugMention], candidates: list[_KindCa
     topical_form = form is not None and form.value in ("cream", "gel", "ointment", "lotion", "patch", "spray")
     topical_package = package is not None and package.value.unit == "g"
     first_drug = vocab.drugs[first.generic]
-    # Compounded topicals are written with percent strengths, by the gram, or as a cream or gel.
-    topical = topical_form or has_percent or topical_package or first.route == "topical"
+    # Compounded topicals are written with percent strengths, by the gram, or as a cream or gel; or
+    # named a compound, or mixing in a drug that is only applied to the skin (lidocaine, capsaicin).
+    named_compound = any(c.kind == "compound_topical" for c in candidates)
+    skin_only = any(vocab.drugs[i.generic].route == "topical" for i in ingredients)
+    topical = (
+        topical_form
+        or has_percent
+        or topical_package
+        or first.route == "topical"
+        or (not injected and (named_compound or skin_only))
+    )
     route: Route = "topical" if topical else _route(first.route, form, first_drug.route, injected)
     drug_class = "topical_analgesic" if route == "topical" else first_drug.drug_class
     sedating_flags = [vocab.drugs[i.generic].sedating for i in ingredients]

@@ -774,6 +774,10 @@ def test_general_forms_beyond_the_development_letters(vocab: Vocabulary) -> None
         ("Norco 10/325mg TID-QID #120", {"per_day": (3, 4), "quantity": 120}),
         ("Norco 7.5/325 mg 1 by mouth 3 times a day to 4 times a day", {"per_day": (3, 4)}),
         ("Flurbiprofen/Cyclobenzaprine/Lidocaine cream 180gm", {"kind": "compound_topical", "form": "cream"}),
+        # a compound named so, or mixing in a drug only applied to the skin, is a topical without a form
+        ("Ketoprofen/Gabapentin/Lidocaine compound", {"kind": "compound_topical", "route": "topical"}),
+        ("Gabapentin/Cyclobenzaprine/Capsaicin #1", {"kind": "compound_topical", "route": "topical"}),
+        ("Tramadol/acetaminophen 37.5/325 #60", {"kind": "medication", "route": "oral"}),
         (
             "Trigger point injections x 4 to the cervical paraspinals",
             {"subtype": "trigger_point", "quantity": 4},
