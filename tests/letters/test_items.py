@@ -779,6 +779,7 @@ def test_general_forms_beyond_the_development_letters(vocab: Vocabulary) -> None
         ("Gabapentin/Cyclobenzaprine/Capsaicin #1", {"kind": "compound_topical", "route": "topical"}),
         ("Tramadol/acetaminophen 37.5/325 #60", {"kind": "medication", "route": "oral"}),
         ("Electric stimulation unit purchase", {"kind": "tens_electrical_stimulation"}),
+        ("LSO brace", {"kind": "brace_support", "parts": [("lumbar", None)]}),
         (
             "Trigger point injections x 4 to the cervical paraspinals",
             {"subtype": "trigger_point", "quantity": 4},
