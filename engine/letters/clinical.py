@@ -433,14 +433,16 @@ class ClinicalReader:
     ) -> list[str]:
         """The items an item fact of `sentence` is about; a summary sentence that names body parts
         speaks of the requests for them ("a cortisone injection in the right shoulder" says nothing
-        of a lumbar epidural), as a rationale's sentences speak of their own item."""
+        of a lumbar epidural, therapy of the knee nothing of therapy of the low back), as a
+        rationale's sentences speak of their own item. Item facts are the request's and its
+        treatment's history, so the part must be the request's own."""
         targets = self.namer.item_targets(sentence, matched, rules)
         if sentence.section != "summary" or not targets:
             return targets
         places = self._places(sentence)
         if not places:
             return targets
-        return [i for i in targets if self._target_by_id[i].concerned_by(places, self.vocab)]
+        return [i for i in targets if self._target_by_id[i].treated_at(places, self.vocab)]
 
     @cached_property
     def _target_by_id(self) -> dict[str, ItemTarget]:

@@ -61,6 +61,21 @@ class ItemTarget:
                     return True
         return False
 
+    def treated_at(self, places: frozenset[tuple[str, str | None]], vocab: Vocabulary) -> bool:
+        """Whether a treatment written of these body parts is this request's own: a request naming
+        no body part takes every one; otherwise a part must be its region or one that bears on it
+        both ways ("the low back" for a lumbar request; not the knee, whose findings bear on a lumbar
+        study but whose therapy is another course), on the same side where both name one."""
+        if not self.parts or not places:
+            return True
+        regions = vocab.regions
+        for region, side in self.parts:
+            for place, place_side in places:
+                mutual = place in regions[region].findings_from and region in regions[place].findings_from
+                if (place == region or mutual) and _same_side(side, place_side):
+                    return True
+        return False
+
 
 def _same_side(side: str | None, other: str | None) -> bool:
     return side is None or other is None or side == other or "bilateral" in (side, other)

@@ -487,3 +487,14 @@ def test_a_sentence_opening_on_the_record_ends_a_quotation_whose_closing_mark_wa
         ),
     )
     assert values(case, 0)["muscle_spasm"] is True
+
+
+def test_a_course_of_therapy_for_another_part_is_no_prior_course_of_this_request() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male. She completed a course of physical therapy for the "
+        "left knee in 2013.",
+        ("Physical therapy 2 x 4 for the lumbar spine", "The patient has low back pain."),
+        ("Physical therapy 2 x 3 for the left knee", "The patient has knee pain."),
+    )
+    assert "prior_course" not in values(case, 0)
+    assert values(case, 1)["prior_course"] is True
