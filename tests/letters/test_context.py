@@ -40,6 +40,11 @@ def categories(sentence: str, finding: str) -> set[str]:
             "weakness",
             {"negated"},
         ),
+        # what is not documented of the patient follows "is not documented to be"
+        ("The patient is not documented to be at high risk for GI events.", "high risk", {"absent"}),
+        # what is yet to be done, and what may come
+        ("A urine drug screen will be obtained at the next visit.", "urine drug screen", {"planned"}),
+        ("Keep it on hand for future flare-ups.", "flare-ups", {"indication", "hypothetical"}),
         # "were negative for" looks forward: the longer phrase is not "were negative" looking back
         ("X-rays of the knee were negative for degenerative changes.", "degenerative changes", {"negated"}),
         ("X-rays of the knee were negative.", "X-rays", {"negated"}),

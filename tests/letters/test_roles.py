@@ -59,6 +59,7 @@ def test_findings_are_not_conclusions(sentence: str) -> None:
         # the guideline's criteria, in its own words about findings
         "ODG criteria include subjective findings of locking and objective findings of effusion.",
         "According to the ODG, repeat imaging is reserved for a significant change in findings.",
+        "Clinicians should determine whether the patient is at risk for GI events.",
     ],
 )
 def test_guideline_restatements(sentence: str) -> None:
