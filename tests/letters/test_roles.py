@@ -60,6 +60,9 @@ def test_findings_are_not_conclusions(sentence: str) -> None:
         "ODG criteria include subjective findings of locking and objective findings of effusion.",
         "According to the ODG, repeat imaging is reserved for a significant change in findings.",
         "Clinicians should determine whether the patient is at risk for GI events.",
+        # the literature by author and year, and what a treatment is indicated for
+        "Active modalities are associated with better outcomes (Fritz, 2007).",
+        "NSAIDs are indicated for osteoarthritis of the knee and hip.",
     ],
 )
 def test_guideline_restatements(sentence: str) -> None:
@@ -90,14 +93,18 @@ def test_guideline_restatements(sentence: str) -> None:
         "The MRI does not show a meniscal tear.",
         "Date of injury is March 2, 2015.",
         "This is a request for Tramadol 50 mg #90.",
+        # what happened to this patient, and a date as notes write it
+        "Symptoms have persisted despite 12 sessions of physical therapy.",
+        "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
+        "While relaxants are supported for acute exacerbations, here the patient has used one for months.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
     assert load_roles().role(sentence, "rationale") == "record"
 
 
-# today: development 148/150, held out 138/150 (the held-out file's failures are never printed)
-ROLE_FLOORS = {"dev.yaml": 0.97, "held-out.yaml": 0.9}
+# today: development 148/150, held out 142/150 (the held-out file's failures are never printed)
+ROLE_FLOORS = {"dev.yaml": 0.97, "held-out.yaml": 0.92}
 
 
 @pytest.mark.parametrize("file", sorted(ROLE_FLOORS))
