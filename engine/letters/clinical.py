@@ -539,9 +539,9 @@ class ClinicalReader:
         """What a term's match says of its fact, in its context: a mention is true, or false where
         negated or stated absent; an explicit term ("true"/"false" cues), a value, a number or a date
         stands as written, and is not read where negated (the negation of "full range of motion" or
-        "an acute injury" says nothing certain). Possible, hypothetical, someone else's or a
-        guideline's terms are never read, nor, for the facts that say so, indicated, planned or
-        historical ones."""
+        "an acute injury" says nothing certain), but for a test written with its negative result.
+        Possible, hypothetical, someone else's or a guideline's terms are never read, nor, for the
+        facts that say so, indicated, planned or historical ones."""
         rules = self.cues.facts[cue.fact]
         if context.categories & (_UNREAD | rules.unread | cue.unread):
             return None
@@ -551,6 +551,10 @@ class ClinicalReader:
         )
         if cue.how in ("mention", "near"):
             return not negated
+        if cue.how == "false" and cue.terms is not None:
+            # a test with its negative result ("McMurray neg") stands as written: a negation before it
+            # is a list's running on ("no effusion, ligaments stable, McMurray neg")
+            return False
         if negated:
             return None
         if cue.how in ("true", "false"):

@@ -498,3 +498,31 @@ def test_a_course_of_therapy_for_another_part_is_no_prior_course_of_this_request
     )
     assert "prior_course" not in values(case, 0)
     assert values(case, 1)["prior_course"] is True
+
+
+def test_note_shorthand_for_relief_use_and_negative_tests() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male. Pain 8/10 w/o meds, 4/10 with meds. He has been "
+        "taking Norco x 6 wks. L knee: no effusion, ligaments stable, McMurray neg.",
+        ("Norco 10/325mg #90", "The patient has pain."),
+        ("MRI of the left knee", "The patient has knee pain."),
+    )
+    norco = values(case, 0)
+    assert norco["pain_relief"] is True and norco["weeks_of_use"] == 6
+    assert values(case, 1)["mechanical_knee_signs"] is False
+
+
+def test_failed_care_however_long_and_intolerance_however_abbreviated() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male.",
+        (
+            "MRI of the lumbar spine",
+            "There is no documentation that the patient has failed 3 to 6 months of conservative treatment.",
+        ),
+    )
+    assert values(case, 0)["conservative_care_failed"] is False
+    case = letter_case(
+        "The injured worker is a 45 year old female. Hx of opioid dependence.",
+        ("Acupuncture 6 sessions for the neck", "The patient has neck pain."),
+    )
+    assert values(case)["medication_ineffective_or_not_tolerated"] is True
