@@ -16,7 +16,8 @@ How a sentence is told (the words are data: guidelines/roles.yaml):
    defined person is "the individual" or "the patient";
 2. words naming this case or patient at its opening ("In this case", "Here", "The applicant's
    ...", "On 11/8/2016 ...") make it the record, whatever else it says: a guideline clause inside
-   it is the context layer's to set aside (engine/letters/context.py);
+   it is the context layer's to set aside (engine/letters/context.py); so does a turn to them after
+   a guideline's clause ("MTUS supports ..., but the submitted exam describes no spasm");
 3. a requirement ("there should be documentation of", "... is required before ...") makes it a
    guideline's;
 4. words naming this case or patient anywhere, or the record ("the submitted documentation", "the
@@ -54,6 +55,7 @@ class _RolesFile(BaseModel):
     person: Regex
     conclusion: list[Regex]
     definition: list[Regex]
+    turn: list[Regex]
     guideline: list[Regex]
     normative: list[Regex]
     case: list[Regex]
@@ -67,6 +69,7 @@ class RoleLexicon:
 
     conclusion: AnyOf
     definition: AnyOf
+    turn: AnyOf
     guideline: AnyOf
     normative: AnyOf
     case: AnyOf
@@ -87,7 +90,9 @@ class RoleLexicon:
             return "conclusion"
         if self.definition.search(sentence, present, lowered):
             return "guideline"
-        if self.case.starts_within(sentence, _OPENING, present, lowered):
+        if self.case.starts_within(sentence, _OPENING, present, lowered) or self.turn.search(
+            sentence, present, lowered
+        ):
             return "record"
         if self.normative.search(sentence, present, lowered):
             return "guideline"
@@ -132,7 +137,7 @@ def load_roles(path: Path = ROLES_FILE) -> RoleLexicon:
                 raise document.error((field, number), f"invalid regex: {problem}")
         return AnyOf(*patterns)
 
-    fields = ("conclusion", "definition", "guideline", "normative", "case", "anchor", "record_words")
+    fields = ("conclusion", "definition", "turn", "guideline", "normative", "case", "anchor", "record_words")
     markers = {field: compiled(field) for field in fields}
     keys = KeySet(key for marker in markers.values() for key in marker.index.keys.keys)
     return RoleLexicon(**markers, keys=keys)

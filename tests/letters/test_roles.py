@@ -97,6 +97,7 @@ def test_guideline_restatements(sentence: str) -> None:
         "Symptoms have persisted despite 12 sessions of physical therapy.",
         "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
         "While relaxants are supported for acute exacerbations, here the patient has used one for months.",
+        "MTUS supports relaxants for acute exacerbations, but the submitted exam describes no spasm.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
