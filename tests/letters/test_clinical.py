@@ -526,3 +526,19 @@ def test_failed_care_however_long_and_intolerance_however_abbreviated() -> None:
         ("Acupuncture 6 sessions for the neck", "The patient has neck pain."),
     )
     assert values(case)["medication_ineffective_or_not_tolerated"] is True
+
+
+def test_supervision_a_home_program_cannot_give_and_a_suspected_neuropathy() -> None:
+    case = letter_case(
+        "The injured worker is a 45 year old male.",
+        (
+            "Physical therapy 2 x 3 for the right knee",
+            "The patient has persistent quad lag requiring supervised neuromuscular retraining.",
+        ),
+        (
+            "NCV of the bilateral lower extremities",
+            "The patient has numbness of both feet, raising concern for a peripheral neuropathy.",
+        ),
+    )
+    assert values(case, 0)["remaining_deficits_need_supervision"] is True
+    assert values(case, 1)["peripheral_nerve_disorder_suspected"] is True
