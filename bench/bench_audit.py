@@ -1,5 +1,6 @@
 """`imr audit` end to end, letter text to database, on 10,000 letters recombined from the development
-letters: 1 worker (the baseline), 2 workers, and a two-worker Dask LocalCluster.
+letters: 1 worker (the baseline), 2 workers, and a two-worker Dask LocalCluster (started as the
+README says audit workers should be, without Dask's statistical profiler).
 
     .venv/bin/python bench/bench_audit.py [--letters N] [--keep DIR] [LETTERS_DIR]
 
@@ -199,11 +200,18 @@ def main() -> None:
         for label, extra in (("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"])):
             report, samples, total = audit(folder, work / f"{label[0]}.db", extra, _children)
             results[label] = (report, samples, total)
+        import dask
         from distributed import Client, LocalCluster
 
-        with LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster:
+        # Dask's statistical profiler keeps a tree of sampled call stacks per second for an hour
+        # (distributed.worker.profile): a worker's memory grows with it over any shorter run. The
+        # README tells audit clusters to run without it; so does this one.
+        with (
+            dask.config.set({"distributed.worker.profile.enabled": False}),
+            LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+        ):
             with Client(cluster) as client:
                 pids = list(client.run(os.getpid).values())
             report, samples, total = audit(
