@@ -16,12 +16,30 @@ import pytest
 from development_letters import all_letter_paths, letter_case, needs_letters
 
 from engine.audit.record import AuditWorker
-from engine.audit.runner import LocalPool, run_audit
+from engine.audit.runner import BATCH_LETTERS, BATCH_SECONDS, LocalPool, run_audit
 from engine.audit.store import AuditStore
-from engine.paths import CASES_DIR, LETTERS_DIR
+from engine.letters.text import read_letter_text
+from engine.paths import CASES_DIR
 from engine.rules import load_rules
 
 IMR = str(Path(sys.executable).parent / "imr")
+# Copies of every development letter: a run long enough to be stopped between its commits (a
+# transaction every BATCH_LETTERS letters or BATCH_SECONDS) however fast the machine reads.
+COPIES = 4 * BATCH_LETTERS // 79 + 1
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, int]:
+    """A folder of COPIES texts of each development letter (each copy its own sha256), with the
+    number of letters and of items in it."""
+    folder = tmp_path_factory.mktemp("letters")
+    items = 0
+    for path in all_letter_paths():
+        text = read_letter_text(path).text
+        for copy in range(COPIES):
+            (folder / f"{path.stem}-{copy}.txt").write_text(text + "\n" * (copy + 1), encoding="utf-8")
+        items += COPIES * len(letter_case(path.stem).items)
+    return folder, COPIES * len(all_letter_paths()), items
 
 
 def _count(db: Path, sql: str) -> int:
@@ -34,9 +52,9 @@ def _count(db: Path, sql: str) -> int:
         return 0
 
 
-def _start(db: Path) -> subprocess.Popen[str]:
+def _start(folder: Path, db: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [IMR, "audit", str(LETTERS_DIR), "--db", str(db), "--workers", "1", "--json"],
+        [IMR, "audit", str(folder), "--db", str(db), "--workers", "1", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -56,25 +74,27 @@ def _wait_for_letters(db: Path, process: subprocess.Popen[str], at_least: int) -
 
 
 @needs_letters
-def test_killed_mid_run_and_run_again_every_item_is_stored_once(tmp_path: Path) -> None:
+def test_killed_mid_run_and_run_again_every_item_is_stored_once(
+    tmp_path: Path, letters: tuple[Path, int, int]
+) -> None:
+    folder, total, expected_items = letters
+    assert total > 2 * BATCH_LETTERS and BATCH_SECONDS > 0
     db = tmp_path / "killed.db"
-    process = _start(db)
+    process = _start(folder, db)
     committed = _wait_for_letters(db, process, 3)
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
-    total = len(all_letter_paths())
     assert committed < total, "the audit finished before it could be killed"
     assert _integrity(db) == "ok"
 
     rerun = subprocess.run(
-        [IMR, "audit", str(LETTERS_DIR), "--db", str(db), "--workers", "2", "--json"],
+        [IMR, "audit", str(folder), "--db", str(db), "--workers", "2", "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr
     assert _integrity(db) == "ok"
     assert _count(db, "SELECT COUNT(*) FROM letters") == total
     assert _count(db, "SELECT COUNT(DISTINCT sha256) FROM letters") == total
-    expected_items = sum(len(letter_case(path.stem).items) for path in all_letter_paths())
     assert _count(db, "SELECT COUNT(*) FROM items") == expected_items
     assert (
         _count(
@@ -96,9 +116,12 @@ def _integrity(db: Path) -> str:
 
 
 @needs_letters
-def test_ctrl_c_stops_cleanly_and_keeps_what_was_finished(tmp_path: Path) -> None:
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_finished(
+    tmp_path: Path, letters: tuple[Path, int, int]
+) -> None:
+    folder, total, _ = letters
     db = tmp_path / "stopped.db"
-    process = _start(db)
+    process = _start(folder, db)
     _wait_for_letters(db, process, 2)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
@@ -108,7 +131,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_finished(tmp_path: Path) -> Non
     assert _integrity(db) == "ok"
     assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'") == 1
     kept = _count(db, "SELECT COUNT(*) FROM letters")
-    assert 2 <= kept < len(all_letter_paths())
+    assert 2 <= kept < total
     assert _count(db, "SELECT audited FROM runs") == kept
 
 
