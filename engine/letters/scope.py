@@ -13,7 +13,7 @@ names no treatment gives an item fact to every item the fact admits.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,29 +52,30 @@ class ItemTarget:
         body part takes every finding; otherwise one of the parts must be its region, or a region
         whose findings bear on it (guidelines/body-regions.yaml `findings_from`), on the same side
         where both name one."""
-        if not self.parts or not places:
-            return True
-        for region, side in self.parts:
-            bearing = {region, *vocab.regions[region].findings_from}
-            for place, place_side in places:
-                if place in bearing and _same_side(side, place_side):
-                    return True
-        return False
+        regions = vocab.regions
+        return self._placed(places, lambda region, place: place in regions[region].findings_from)
 
     def treated_at(self, places: frozenset[tuple[str, str | None]], vocab: Vocabulary) -> bool:
-        """Whether a treatment written of these body parts is this request's own: a request naming
-        no body part takes every one; otherwise a part must be its region or one that bears on it
-        both ways ("the low back" for a lumbar request; not the knee, whose findings bear on a lumbar
-        study but whose therapy is another course), on the same side where both name one."""
+        """Whether a treatment written of these body parts is this request's own: as `concerned_by`,
+        but a region other than its own must bear on it both ways ("the low back" for a lumbar
+        request; not the knee, whose findings bear on a lumbar study but whose therapy is another
+        course)."""
+        regions = vocab.regions
+        return self._placed(
+            places,
+            lambda region, place: (
+                place in regions[region].findings_from and region in regions[place].findings_from
+            ),
+        )
+
+    def _placed(self, places: frozenset[tuple[str, str | None]], bears: Callable[[str, str], bool]) -> bool:
         if not self.parts or not places:
             return True
-        regions = vocab.regions
-        for region, side in self.parts:
-            for place, place_side in places:
-                mutual = place in regions[region].findings_from and region in regions[place].findings_from
-                if (place == region or mutual) and _same_side(side, place_side):
-                    return True
-        return False
+        return any(
+            (place == region or bears(region, place)) and _same_side(side, place_side)
+            for region, side in self.parts
+            for place, place_side in places
+        )
 
 
 def _same_side(side: str | None, other: str | None) -> bool:

@@ -464,15 +464,34 @@ def test_a_study_requested_to_rule_out_a_finding_does_not_document_its_suspicion
     assert values(case, 1)["suspected_fracture"] is True
 
 
-def test_a_summary_finding_of_one_body_part_is_not_a_history_of_another_parts_request() -> None:
+@pytest.mark.parametrize(
+    ("summary", "requests", "fact", "expected"),
+    [
+        # an injection of the shoulder says nothing of a lumbar epidural
+        (
+            "The patient had a cortisone injection in the right shoulder 4 weeks ago. He had a lumbar "
+            "epidural steroid injection 10 weeks ago.",
+            ("Repeat lumbar epidural steroid injection L5-S1", "Right shoulder subacromial injection"),
+            "weeks_since_last_injection",
+            (10, 4),
+        ),
+        # therapy of the knee bears on a lumbar study's findings, but is no course of lumbar therapy
+        (
+            "She completed a course of physical therapy for the left knee in 2013.",
+            ("Physical therapy 2 x 4 for the lumbar spine", "Physical therapy 2 x 3 for the left knee"),
+            "prior_course",
+            (None, True),
+        ),
+    ],
+)
+def test_a_treatment_of_one_body_part_is_the_history_of_that_parts_request_only(
+    summary: str, requests: tuple[str, str], fact: str, expected: tuple[object, object]
+) -> None:
     case = letter_case(
-        "The injured worker is a 45 year old male. The patient had a cortisone injection in the right "
-        "shoulder 4 weeks ago. He had a lumbar epidural steroid injection 10 weeks ago.",
-        ("Repeat lumbar epidural steroid injection L5-S1", "The patient has low back pain."),
-        ("Right shoulder subacromial injection", "The patient has shoulder pain."),
+        f"The injured worker is a 45 year old male. {summary}",
+        *((request, "The patient has pain.") for request in requests),
     )
-    assert values(case, 0)["weeks_since_last_injection"] == 10
-    assert values(case, 1)["weeks_since_last_injection"] == 4
+    assert (values(case, 0).get(fact), values(case, 1).get(fact)) == expected
 
 
 def test_a_sentence_opening_on_the_record_ends_a_quotation_whose_closing_mark_was_lost() -> None:
@@ -487,17 +506,6 @@ def test_a_sentence_opening_on_the_record_ends_a_quotation_whose_closing_mark_wa
         ),
     )
     assert values(case, 0)["muscle_spasm"] is True
-
-
-def test_a_course_of_therapy_for_another_part_is_no_prior_course_of_this_request() -> None:
-    case = letter_case(
-        "The injured worker is a 45 year old male. She completed a course of physical therapy for the "
-        "left knee in 2013.",
-        ("Physical therapy 2 x 4 for the lumbar spine", "The patient has low back pain."),
-        ("Physical therapy 2 x 3 for the left knee", "The patient has knee pain."),
-    )
-    assert "prior_course" not in values(case, 0)
-    assert values(case, 1)["prior_course"] is True
 
 
 def test_note_shorthand_for_relief_use_and_negative_tests() -> None:
