@@ -59,7 +59,14 @@ def _start(folder: Path, db: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group: the signal reaches the workers too
+        # as from a terminal: a shell that starts the tests in the background (`&`, no job control)
+        # leaves SIGINT ignored, and a program started with SIGINT ignored rightly keeps ignoring it
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_letters(db: Path, process: subprocess.Popen[str], at_least: int) -> int:
