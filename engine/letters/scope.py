@@ -373,7 +373,9 @@ class Namer:
                 return [sentence.item_id] if sentence.item_id in admitted else []
             return admitted if rules.applies_to is not None or len(self.targets) == 1 else []
         names = self.names(sentence)
-        inside = [n for n in names if matched is not None and n.start >= matched[0] and n.end <= matched[1]]
+        # a name the cue's words run into ("cannot perform home exercise" in "... home exercise
+        # program") is the cue's own
+        inside = [n for n in names if matched is not None and n.start < matched[1] and matched[0] < n.end]
         outside = [n for n in names if n not in inside]
         if matched is not None and outside:
             outside = (

@@ -550,3 +550,29 @@ def test_supervision_a_home_program_cannot_give_and_a_suspected_neuropathy() -> 
     )
     assert values(case, 0)["remaining_deficits_need_supervision"] is True
     assert values(case, 1)["peripheral_nerve_disorder_suspected"] is True
+
+
+@pytest.mark.parametrize(
+    ("rationale", "expected"),
+    [
+        ("The treating physician documented why a home exercise program is not sufficient.", True),
+        ("A home program alone has been inadequate.", True),
+        ("There is no documentation of why a home exercise program would be insufficient.", False),
+        (
+            "There is no documentation as to why the patient cannot perform a home exercise program "
+            "or why additional sessions are necessary.",
+            False,
+        ),
+        ("It is unclear why the patient could not transition to an independent home program.", False),
+    ],
+)
+def test_why_a_home_program_will_not_do_is_the_need_for_supervised_care(
+    rationale: str, expected: bool
+) -> None:
+    """The embedded question of why a home program is not enough is what a reviewer finds documented
+    or missing; what the patient cannot do at home says nothing of conservative care tried."""
+    case = letter_case(
+        "The injured worker is a 45 year old male.", ("Physical therapy 2 x 3 for the neck", rationale)
+    )
+    assert values(case, 0)["remaining_deficits_need_supervision"] is expected
+    assert "conservative_care_tried" not in values(case, 0)

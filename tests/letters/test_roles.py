@@ -23,6 +23,8 @@ from engine.letters.roles import load_roles
         "The request is not supported by the guidelines.",
         "Utilization Review partially-certified the prescribed Fexmid and Norco.",
         "Physical therapy was denied due to lack of documentation of functional improvement.",
+        "Given the authorized initial trial, additional sessions are not appropriate at this time.",
+        "Further visits would be warranted.",
     ],
 )
 def test_sentences_stating_a_conclusion(sentence: str) -> None:
@@ -36,6 +38,7 @@ def test_sentences_stating_a_conclusion(sentence: str) -> None:
         "Work status was modified.",
         "The records indicated the patient had 6 prior sessions.",
         "There is no evidence of red flags.",
+        "There is no documentation as to why additional sessions are necessary.",
     ],
 )
 def test_findings_are_not_conclusions(sentence: str) -> None:
