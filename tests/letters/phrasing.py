@@ -102,6 +102,9 @@ def read_phrasing(phrasing: Phrasing, vocab: Vocabulary) -> Reading:
     text = letter("00001", summary, (phrasing.item, "Upheld", rationale))
     case = read_letter(parse_text(text, phrasing.source, "", "text"), vocab).case
     documented = case.items[0].facts.get(phrasing.fact) or case.findings.get(phrasing.fact)
+    if documented is not None and all(e.section == "header" for e in documented.evidence):
+        # the small letter's own header dates (the weeks since the injury), not the sentence
+        documented = None
     return Reading(phrasing, None if documented is None else documented.value)
 
 

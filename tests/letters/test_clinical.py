@@ -576,3 +576,54 @@ def test_why_a_home_program_will_not_do_is_the_need_for_supervised_care(
     )
     assert values(case, 0)["remaining_deficits_need_supervision"] is expected
     assert "conservative_care_tried" not in values(case, 0)
+
+
+def test_a_joint_that_lacks_degrees_has_a_deficit_and_a_diagnosis_not_made_is_denied() -> None:
+    """ "lacks 15 degrees" is a finding, not the record's silence, and its negation ends at the next
+    predicate; "a diagnosis of X has not been made" denies X."""
+    case = letter_case(
+        "The injured worker is a 45 year old male. The lumbar spine lacks 15 degrees of flexion and "
+        "has an antalgic gait.",
+        ("Physical therapy 2 x 4 for the lumbar spine", "The patient has low back pain."),
+        ("Rizatriptan 10mg #12", "Per the records, a diagnosis of migraine has not been made."),
+    )
+    assert values(case, 0)["objective_functional_deficits"] is True
+    assert {**values(case), **values(case, 1)}["migraine"] is False
+
+
+@pytest.mark.parametrize(
+    ("item", "summary", "fact", "expected"),
+    [
+        (
+            "Physical therapy 3x4 right knee",
+            "Completed 8/12 authorized PT visits for the R knee.",
+            "prior_visits",
+            8,
+        ),
+        (
+            "Lumbar ESI L4-5",
+            "She has had two L4-5 transforaminal ESIs in the past 12 months.",
+            "injections_past_year",
+            2,
+        ),
+        (
+            "Post-op PT 2x6 right shoulder",
+            "S/p R shoulder arthroscopic RCR 10 weeks ago.",
+            "weeks_since_surgery",
+            10,
+        ),
+        ("Lumbar ESI L5-S1", "Pt has failed PT, chiro and meds.", "conservative_care_failed", True),
+        (
+            "MRI lumbar spine",
+            "She is not interested in surgery under any circumstances.",
+            "surgical_candidate",
+            False,
+        ),
+    ],
+)
+def test_note_shorthand_counts_and_states(item: str, summary: str, fact: str, expected: object) -> None:
+    """A level's number ("L4-5") is no count; "8/12 visits" are 8 done of 12 authorized."""
+    case = letter_case(
+        f"The injured worker is a 45 year old female. {summary}", (item, "The request is reviewed.")
+    )
+    assert {**values(case), **values(case, 0)}[fact] == expected
