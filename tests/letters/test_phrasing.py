@@ -10,13 +10,15 @@ from phrasing import HELD_OUT_DIR, PHRASING_DIR, Reading, load_phrasings, read_a
 from engine.letters.text import read_letter_text
 from engine.paths import LETTERS_DIR
 
-# today: present 87.8%, stated absent 77.6%, silent 98.5%, 8 misread of 1,080 (five sets)
-FLOORS = {"present": 0.85, "false": 0.74, "silent": 0.97}
+# today: present 87.9%, stated absent 78.1%, silent 98.7%, 9 misread of 1,280 (six sets; the sixth
+# read at first 69.1%, 69.0%, 95.8%, 8 misread of 200)
+FLOORS = {"present": 0.85, "false": 0.75, "silent": 0.97}
 MOST_MISREAD = 10
-# the held-out sets, today: present 78.3%, stated absent 71.7%, silent 98.2%, 17 misread of 603
-# (the third set, written after all of today's reading: 68.1%, 63.2%, 96.2%, 10 misread of 201)
+# the held-out sets, today: present 78.0%, stated absent 70.7%, silent 97.7%, 20 misread of 802
+# (the fourth set, first read at 851b843, its header dates then counted: 67.4%, 64.4%, 91.8%, 9 misread
+# of 199)
 HELD_OUT_FLOORS = {"present": 0.76, "false": 0.69, "silent": 0.96}
-HELD_OUT_MOST_MISREAD = 19
+HELD_OUT_MOST_MISREAD = 22
 
 
 @pytest.fixture(scope="module")
