@@ -106,6 +106,9 @@ class _CategorySpec(_Strict):
     # forward triggers that govern the whole clause after them ("it is possible that ..."): their
     # scope runs to a terminator or the end of the sentence, past `max_words`
     clause: list[Phrase] = []
+    # forward triggers that govern only the phrase after them ("instead of surgery", "rather than a
+    # brace"): their scope ends at the next comma, semicolon or conjunction
+    phrase: list[Phrase] = []
     backward: list[Phrase] = []
     both: list[Phrase] = []
 
@@ -132,6 +135,8 @@ class _ContextFile(_Strict):
 
 # A clause trigger's scope: longer than any clause a sentence of a letter has.
 _CLAUSE_WORDS = 60
+# Where a phrase trigger's scope ends.
+_PHRASE_ENDS = frozenset({",", ";", ":", "and", "or", "but"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,7 @@ class Trigger:
     category: Category
     direction: Direction
     max_words: int
+    phrase_only: bool = False
 
 
 # What a phrase found in a sentence is: triggers (one phrase may trigger several categories or both
@@ -287,6 +293,8 @@ class ContextRules:
         """One past the last word of a forward trigger's scope."""
         end = found[position][1]
         limit = min(len(words), end + trigger.max_words)
+        if trigger.phrase_only:
+            limit = next((i for i in range(end, limit) if words[i].text in _PHRASE_ENDS), limit)
         for start, _, entry in found[position + 1 :]:
             if start >= limit:
                 break
@@ -416,6 +424,10 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
             phrase, entry = entry_of(text, ("categories", category, "clause", number))
             clause = Trigger(phrase, category, "forward", _CLAUSE_WORDS)
             entries[phrase] = replace(entry, triggers=(*entry.triggers, clause))
+        for number, text in each(spec.phrase):
+            phrase, entry = entry_of(text, ("categories", category, "phrase", number))
+            short = Trigger(phrase, category, "forward", spec.max_words, phrase_only=True)
+            entries[phrase] = replace(entry, triggers=(*entry.triggers, short))
     for number, text in each(parsed.pseudo):
         phrase, entry = entry_of(text, ("pseudo", number))
         if entry.triggers:

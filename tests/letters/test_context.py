@@ -27,6 +27,13 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Straight leg raise was negative bilaterally.", "Straight leg raise", {"negated"}),
         ("The abdomen is non-tender.", "tender", {"negated"}),
         ("Muscle spasm was noted on examination.", "Muscle spasm", set()),
+        # the alternative set aside is a phrase long; a joint lacking degrees is a finding; a
+        # negation ends at the patient's next predicate; a diagnosis written as not made is denied
+        ("She walks 45 minutes instead of 15, does her own shopping.", "does her own shopping", set()),
+        ("He chose injections rather than surgery.", "surgery", {"negated"}),
+        ("The knee lacks 15 degrees of flexion and strength is 4/5.", "strength is 4/5", set()),
+        ("He denies numbness and has weakness of the left leg.", "weakness", set()),
+        ("A diagnosis of migraine has not been made.", "migraine", {"negated"}),
         # a relative clause about a relative is still about them
         ("Her mother, who is diabetic, has numbness in both feet.", "numbness", {"other_person"}),
         # a relative's clause runs on to its end, past a long verb phrase
