@@ -6,7 +6,8 @@ The reading is a pipeline of stages, each a module of its own:
 - roles (engine.letters.roles): conclusions are never read (blind mode), nor sentences that only
   restate a guideline; the others are the record, or the reviewer's statement of what it lacks;
 - concepts (engine.letters.cues): the terms of each fact, guidelines/cues/*.yaml, matched in the
-  sentences that are read;
+  sentences that are read; and measures (engine.letters.motion): a range of motion recorded in
+  degrees short of the region's normal, guidelines/normal-motion.yaml;
 - context (engine.letters.context): the trigger words around a term that negate it ("no spasm"),
   state it absent ("there is no documentation of functional improvement") -- both document it as
   false, with the quote -- or leave it unread (possible, hypothetical, an indication, about someone
@@ -48,6 +49,7 @@ from engine.letters.cues import (
 )
 from engine.letters.items import Frequency, normalize_item
 from engine.letters.model import ParsedLetter
+from engine.letters.motion import MotionReader, load_motion_reader
 from engine.letters.roles import RoleLexicon, load_roles
 from engine.letters.scope import ItemTarget, Namer, places_named
 from engine.letters.sentences import SectionName, Sentence, split_sentences
@@ -261,6 +263,7 @@ class ClinicalReader:
         self.namer = Namer(vocab, cues, self.targets)
         self.roles: RoleLexicon = load_roles()
         self.context: ContextRules = load_context_rules()
+        self.motion: MotionReader = load_motion_reader()
         self._order = 0
         self._modifiers: dict[int, list[Modifier]] = {}
         self._named_places: dict[int, frozenset[tuple[str, str | None]]] = {}
@@ -506,6 +509,20 @@ class ClinicalReader:
                     self._order += 1
                     absent = "absent" in context.categories
                     yield _Observation(name, value, sentence, self._order, stated_absent=absent), (start, end)
+        motion_fact = self.motion.fact
+        if motion_fact in live:
+            # a range of motion measured short of the region's normal
+            rules = self.cues.facts[motion_fact]
+            for measure in self.motion.limited(sentence.text):
+                context = self._context(sentence, measure.start, measure.end)
+                value = self._mention_value(rules, context)
+                if value is not None:
+                    self._order += 1
+                    absent = "absent" in context.categories
+                    yield (
+                        _Observation(motion_fact, value, sentence, self._order, stated_absent=absent),
+                        (measure.start, measure.end),
+                    )
         for name, together in self.cues.co_mentioned:
             rules = self.cues.facts[name]
             if (
