@@ -616,14 +616,17 @@ class ClinicalReader:
     @staticmethod
     def _implied(observation: _Observation, rules: FactRules) -> list[_Observation]:
         value = observation.value
-        positive = value is True or (
-            isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        )
-        if not positive:
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if not (value is True or (number is not None and number > 0)):
             return []
+        implied = dict(rules.implies)
+        if number is not None:
+            for by_value in rules.implies_by_value:
+                if by_value.holds(number):
+                    implied.update(by_value.facts)
         return [
-            _Observation(fact, implied, observation.sentence, observation.order, implied=True)
-            for fact, implied in rules.implies.items()
+            _Observation(fact, documented, observation.sentence, observation.order, implied=True)
+            for fact, documented in implied.items()
         ]
 
     # dosing and schedules in the summary

@@ -164,6 +164,20 @@ class Near(_Strict):
     says: bool = True
 
 
+class ValueImplication(_Strict):
+    """What a number read for the fact documents besides itself, at or past a bound ("pain for 18
+    months" documents a chronic condition): `at_least` or `below`, one of them."""
+
+    at_least: float | None = None
+    below: float | None = None
+    facts: Annotated[dict[str, bool | str], Field(min_length=1)]
+
+    def holds(self, value: float) -> bool:
+        return (self.at_least is not None and value >= self.at_least) or (
+            self.below is not None and value < self.below
+        )
+
+
 class FactCues(_Strict):
     mention: list[Regex] = []
     near: list[Near] = []
@@ -177,6 +191,7 @@ class FactCues(_Strict):
     # the name of any drug of these classes (from guidelines/drugs.yaml) mentions the fact
     drugs_named: list[str] = []
     implies: dict[str, bool | str] = {}
+    implies_by_value: list[ValueImplication] = []
     applies_to: ItemFilter | None = None
     needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
     ignore_names: bool = False
@@ -272,6 +287,7 @@ class FactRules:
     co_mentioned: CoMentioned | None
     drugs_named: frozenset[str]
     implies: Mapping[str, bool | str]
+    implies_by_value: tuple[ValueImplication, ...]
     applies_to: ItemFilter | None
     needs_name: frozenset[str]
     ignore_names: bool
@@ -884,6 +900,7 @@ class _Loader:
                 co_mentioned=options["co_mentioned"],
                 drugs_named=frozenset(options["drugs_named"]),
                 implies=options["implies"],
+                implies_by_value=tuple(options["implies_by_value"]),
                 applies_to=options["applies_to"],
                 needs_name=frozenset(options["needs_name"]),
                 ignore_names=options["ignore_names"],
@@ -1028,6 +1045,7 @@ class _Loader:
                 "co_mentioned": None,
                 "drugs_named": set(),
                 "implies": {},
+                "implies_by_value": [],
                 "applies_to": None,
                 "needs_name": set(),
                 "ignore_names": False,
@@ -1057,6 +1075,17 @@ class _Loader:
             if problem:
                 raise document.error((*where, "implies", implied), problem)
         options["implies"] = {**options["implies"], **cues.implies}
+        for number, by_value in enumerate(cues.implies_by_value):
+            at = (*where, "implies_by_value", number)
+            if spec.type not in ("integer", "number"):
+                raise document.error(at, f"'implies_by_value' needs a number fact; {name!r} is {spec.type}")
+            if (by_value.at_least is None) == (by_value.below is None):
+                raise document.error(at, "give one bound: 'at_least' or 'below'")
+            for implied, value in by_value.facts.items():
+                problem = self.fact_vocabulary.problem(implied, value, at_case_level=False)
+                if problem:
+                    raise document.error((*at, "facts", implied), problem)
+            options["implies_by_value"].append(by_value)
         if cues.applies_to is not None:
             for kind in cues.applies_to.kinds:
                 if kind not in self.vocab.kinds:

@@ -228,6 +228,17 @@ def _cue_dir(tmp_path: Path, text: str) -> Path:
         ("facts:\n  work_status:\n    values:\n      retired: [retired]\n", 4, "not a value of fact"),
         ("facts:\n  pain_relief:\n    applies_to: {kinds: [no_kind]}\n", 3, "unknown treatment kind"),
         ("facts:\n  muscle_spasm:\n    mentions: [spasm]\n", 3, "Extra inputs are not permitted"),
+        (
+            "facts:\n  muscle_spasm:\n    implies_by_value:\n"
+            "      - {at_least: 2, facts: {chronic_pain: true}}\n",
+            4,
+            "needs a number fact",
+        ),
+        (
+            "facts:\n  weeks_since_injury:\n    implies_by_value:\n      - {facts: {chronic_pain: true}}\n",
+            4,
+            "give one bound",
+        ),
     ],
 )
 def test_bad_cue_files_are_named_with_their_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -627,3 +638,18 @@ def test_note_shorthand_counts_and_states(item: str, summary: str, fact: str, ex
         f"The injured worker is a 45 year old female. {summary}", (item, "The request is reviewed.")
     )
     assert {**values(case), **values(case, 0)}[fact] == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "chronic"),
+    [
+        ("She reports ongoing knee pain, now 18 months after the date of injury.", True),
+        ("He presents 5 days after an acute lumbar strain sustained at work.", False),
+        ("The pain began 2 weeks ago after a fall at work.", False),
+        # another complaint's duration is not the injury's
+        ("She has had upper abdominal pain for about 3 weeks.", None),
+    ],
+)
+def test_the_complaints_duration_tells_whether_it_is_chronic(summary: str, chronic: bool | None) -> None:
+    case = letter_case(f"The injured worker is a 45 year old female. {summary}", ("TENS unit", "Reviewed."))
+    assert values(case).get("chronic_pain") is chronic
