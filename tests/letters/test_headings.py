@@ -13,8 +13,9 @@ from engine.letters.items import normalize_item
 from engine.vocab import load_vocabulary
 
 HEADINGS_DIR = Path(__file__).parent / "headings"
-# today: development 128/130 (98.5%), held out 122/130 (93.8%)
-FLOORS = {"dev.yaml": 0.96, "held-out.yaml": 0.91}
+# today: development 128/130 (98.5%) and 130/130, held out 122/130 (93.8%) and 126/130 (96.9%; the
+# second pair by a further second reader, first read 128/130 and 126/130)
+FLOORS = {"dev.yaml": 0.96, "held-out.yaml": 0.91, "dev-2.yaml": 0.97, "held-out-2.yaml": 0.94}
 
 
 def _misnamed(file: str) -> tuple[list[str], int]:
@@ -33,5 +34,5 @@ def _misnamed(file: str) -> tuple[list[str], int]:
 def test_headings_name_their_kind_and_subtype(file: str) -> None:
     wrong, total = _misnamed(file)
     assert total >= 100
-    shown = wrong if file == "dev.yaml" else []
+    shown = wrong if file.startswith("dev") else []
     assert 1 - len(wrong) / total >= FLOORS[file], (len(wrong), shown)
