@@ -143,6 +143,8 @@ class _Name:
     rank: int
     # names of one family may stand in one list: drugs with drug classes, therapies with therapies
     drug_family: bool
+    # the treatment kind the words name, where they name one ("physical therapy", a drug)
+    kind: str | None = None
 
     @property
     def is_drug(self) -> bool:
@@ -255,7 +257,7 @@ class Namer:
 
     def _find(self, text: str) -> list[_Name]:
         found = [
-            _Name(start, end, self._drug_items(generic), _DRUG, True)
+            _Name(start, end, self._drug_items(generic), _DRUG, True, "medication")
             for start, end, generic in self.drugs(text)
         ]
         drugs = frozenset(t.item_id for t in self.targets if t.is_drug)
@@ -272,10 +274,10 @@ class Namer:
                 found.append(_Name(phrase.start, phrase.end, drugs, _GENERIC, True))
             elif word.kind == "compound_topical":
                 items = frozenset(t.item_id for t in self.targets if t.kind == word.kind)
-                found.append(_Name(phrase.start, phrase.end, items, _CLASS, True))
+                found.append(_Name(phrase.start, phrase.end, items, _CLASS, True, word.kind))
             else:
                 items = self._items_of_family(word.kind)
-                found.append(_Name(phrase.start, phrase.end, items, _KIND, False))
+                found.append(_Name(phrase.start, phrase.end, items, _KIND, False, word.kind))
         words = self.cues.name_words
         if words is not None:
             for match in words.pattern.finditer(text):
@@ -311,7 +313,7 @@ class Namer:
             if name.rank <= _CLASS and _LIST_FOLLOWS.match(text, name.end):
                 following = [o for o in found if o.is_drug and name.end <= o.start <= name.end + 60]
                 items = frozenset() if following else items
-            names.append(_Name(name.start, name.end, items, name.rank, name.drug_family))
+            names.append(_Name(name.start, name.end, items, name.rank, name.drug_family, name.kind))
         return sorted(names, key=lambda n: (n.start, n.end))
 
     def _items_of_family(self, kind: str) -> frozenset[str]:
@@ -404,6 +406,12 @@ class Namer:
                 return [own]
             # a history fact must name the treatment it is the history of
             return [own] if named_outside is None and "rationale" not in rules.needs_name else []
+        if any(_admits(rules.applies_to, n.kind) for n in specific_inside):
+            # the cue's own words name treatments of the kinds the fact is about ("included 30
+            # physical therapy visits, 18 chiropractic visits"): a general word outside them names
+            # no other; a drug in the words of an injection's result ("able to decrease her Norco")
+            # is no such treatment
+            return [i for i in admitted if i in named_inside]
         chosen = [
             i for i in admitted if i in named_inside or (named_outside is not None and i in named_outside)
         ]
@@ -412,6 +420,15 @@ class Namer:
         if rules.applies_to is None:
             return admitted if len(self.targets) == 1 else []
         return admitted
+
+
+def _admits(applies_to: ItemFilter | None, kind: str | None) -> bool:
+    """Whether a fact whose items are `applies_to` may be about a treatment of this kind."""
+    if kind is None:
+        return False
+    if applies_to is None:
+        return True
+    return kind in applies_to.kinds or (kind == "medication" and bool(applies_to.drug_classes))
 
 
 _WORD = re.compile(r"[a-z0-9]+")

@@ -653,3 +653,19 @@ def test_note_shorthand_counts_and_states(item: str, summary: str, fact: str, ex
 def test_the_complaints_duration_tells_whether_it_is_chronic(summary: str, chronic: bool | None) -> None:
     case = letter_case(f"The injured worker is a 45 year old female. {summary}", ("TENS unit", "Reviewed."))
     assert values(case).get("chronic_pain") is chronic
+
+
+def test_a_cue_naming_other_treatments_of_the_facts_kinds_is_about_them() -> None:
+    """Visits counted for physical therapy and chiropractic are not a psychology item's, though the
+    sentence's "treatment" names every visit-based item; "has had no prior psychotherapy" denies its
+    course; a drug in an injection's result ("decrease her Norco") still speaks of the injection."""
+    case = letter_case(
+        "The injured worker is a 45 year old female. Treatment has included at least 30 physical "
+        "therapy visits, 18 chiropractic visits and medications. She has had no prior psychotherapy. "
+        "After the last epidural she was able to decrease her Norco from 6 to 2 tablets a day.",
+        ("Cognitive behavioral therapy, 4 sessions", "The request is reviewed."),
+        ("Repeat lumbar epidural steroid injection L5-S1", "The request is reviewed."),
+    )
+    assert "prior_visits" not in values(case, 0)
+    assert values(case, 0)["prior_course"] is False
+    assert values(case, 1)["medication_use_reduced"] is True
