@@ -11,7 +11,9 @@
   documentation of ...", "... was not provided"). Both are read.
 
 How a sentence is told (the words are data: guidelines/roles.yaml):
-1. a conclusion marker makes it a conclusion;
+1. a conclusion marker makes it a conclusion, unless its only conclusion is utilization review's
+   certification of a surgery ("the arthroscopy was certified by utilization review"): the record
+   the surgery's services are judged by;
 1a. a definition opening it ("To be homebound means ...") makes it a guideline's, though the
    defined person is "the individual" or "the patient";
 2. words naming this case or patient at its opening ("In this case", "Here", "The applicant's
@@ -28,6 +30,7 @@ How a sentence is told (the words are data: guidelines/roles.yaml):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,6 +57,7 @@ class _RolesFile(BaseModel):
 
     person: Regex
     conclusion: list[Regex]
+    index_certified: list[Regex] = []
     definition: list[Regex]
     turn: list[Regex]
     guideline: list[Regex]
@@ -68,6 +72,8 @@ class RoleLexicon:
     """The compiled markers of guidelines/roles.yaml."""
 
     conclusion: AnyOf
+    # statements that utilization review certified the surgery a service goes with (the record)
+    index_certified: tuple[re.Pattern[str], ...]
     definition: AnyOf
     turn: AnyOf
     guideline: AnyOf
@@ -86,7 +92,7 @@ class RoleLexicon:
         `present` may give the keys of `self.keys` found in the sentence, `lowered` its lowercase."""
         lowered = sentence.lower() if lowered is None else lowered
         present = self.keys.found_in(lowered) if present is None else present
-        if self.conclusion.search(sentence, present, lowered):
+        if self.conclusion.search(sentence, present, lowered) and not self._only_certifies_an_index(sentence):
             return "conclusion"
         if self.definition.search(sentence, present, lowered):
             return "guideline"
@@ -117,6 +123,15 @@ class RoleLexicon:
         )
         return opens and not self.guideline.search(sentence, present, lowered)
 
+    def _only_certifies_an_index(self, sentence: str) -> bool:
+        """Whether the sentence's only conclusion is utilization review's certification of a surgery
+        ("the arthroscopy was certified by utilization review on 12/22/2016"): a fact of the record
+        the surgery's services are judged by, not the outcome of the item under review."""
+        blanked = sentence
+        for pattern in self.index_certified:
+            blanked = pattern.sub(lambda m: " " * len(m.group(0)), blanked)
+        return blanked != sentence and not self.conclusion.search(blanked)
+
     def states_conclusion(self, sentence: str) -> bool:
         return self.conclusion.search(sentence)
 
@@ -140,4 +155,10 @@ def load_roles(path: Path = ROLES_FILE) -> RoleLexicon:
     fields = ("conclusion", "definition", "turn", "guideline", "normative", "case", "anchor", "record_words")
     markers = {field: compiled(field) for field in fields}
     keys = KeySet(key for marker in markers.values() for key in marker.index.keys.keys)
-    return RoleLexicon(**markers, keys=keys)
+    index_certified = []
+    for number, pattern in enumerate(parsed.index_certified):
+        try:
+            index_certified.append(re.compile(pattern.replace("{date}", DATE_RE), re.IGNORECASE))
+        except re.error as exc:
+            raise document.error(("index_certified", number), f"invalid regex: {exc}") from None
+    return RoleLexicon(**markers, index_certified=tuple(index_certified), keys=keys)

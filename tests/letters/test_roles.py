@@ -25,6 +25,9 @@ from engine.letters.roles import load_roles
         "Physical therapy was denied due to lack of documentation of functional improvement.",
         "Given the authorized initial trial, additional sessions are not appropriate at this time.",
         "Further visits would be warranted.",
+        # ... but not where the sentence concludes in other words, or denies the surgery
+        "The surgery was certified, therefore the cold therapy unit is medically necessary.",
+        "UR non-certified the arthroscopy on 12/22/2016.",
     ],
 )
 def test_sentences_stating_a_conclusion(sentence: str) -> None:
@@ -39,6 +42,9 @@ def test_sentences_stating_a_conclusion(sentence: str) -> None:
         "The records indicated the patient had 6 prior sessions.",
         "There is no evidence of red flags.",
         "There is no documentation as to why additional sessions are necessary.",
+        # utilization review's certification of the surgery a service goes with is the record
+        "The knee arthroscopy with partial meniscectomy was certified by utilization review on 12/22/2016.",
+        "The surgeon requested a rotator cuff repair, which utilization review certified on 01/03/2017.",
     ],
 )
 def test_findings_are_not_conclusions(sentence: str) -> None:
