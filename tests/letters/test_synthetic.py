@@ -1,0 +1,43 @@
+"""Whole letters a second reader wrote without the code or the real letters (tests/letters/synthetic/),
+each item decided by the reader from the guideline notes: read blind and evaluated as any letter is,
+their determinations are reproduced at least as often as the floors. The development sets' failures
+may be read; the held-out set's figures only (synthetic-heldout/).
+
+    .venv/bin/imr rules coverage tests/letters/synthetic/dev        (a development set's figures)
+    .venv/bin/imr rules coverage tests/letters/synthetic-heldout    (the held-out figures)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+IMR = str(Path(sys.executable).parent / "imr")
+HERE = Path(__file__).parent
+# First read (at 5aad39a) and today. Development set 1: 25/32 (kappa 0.52), today 32/32. Held out:
+# 23/32 (kappa 0.36; 0.36 also at the stop's start, 586b7e7), today 24/32 (kappa 0.44).
+FLOORS = {
+    "synthetic/dev": {"coverage": 0.97, "accuracy": 0.93, "kappa": 0.85},
+    "synthetic-heldout": {"coverage": 0.95, "accuracy": 0.72, "kappa": 0.35},
+}
+
+
+@pytest.mark.parametrize("folder", sorted(FLOORS))
+def test_synthetic_letters_are_reproduced_at_their_floors(folder: str) -> None:
+    done = subprocess.run(
+        [IMR, "rules", "coverage", str(HERE / folder), "--json", "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["errors"] == []
+    stats = report["agreement"]
+    assert stats["items"] >= 30
+    figures = {"coverage": stats["coverage"], "accuracy": stats["accuracy"], "kappa": stats["kappa"]}
+    floors = FLOORS[folder]
+    shown = figures if folder.startswith("synthetic/") else {k: round(v, 2) for k, v in figures.items()}
+    assert all(figures[k] >= floors[k] for k in floors), shown
