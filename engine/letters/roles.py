@@ -11,9 +11,9 @@
   documentation of ...", "... was not provided"). Both are read.
 
 How a sentence is told (the words are data: guidelines/roles.yaml):
-1. a conclusion marker makes it a conclusion, unless its only conclusion is utilization review's
-   certification of a surgery ("the arthroscopy was certified by utilization review"): the record
-   the surgery's services are judged by;
+1. a conclusion marker makes it a conclusion, unless its only conclusion is what utilization review
+   did with another request or a part of this one ("the arthroscopy was certified by utilization
+   review", "UR modified the request for 8 visits to 2"): the record;
 1a. a definition opening it ("To be homebound means ...") makes it a guideline's, though the
    defined person is "the individual" or "the patient";
 2. words naming this case or patient at its opening ("In this case", "Here", "The applicant's
@@ -57,7 +57,7 @@ class _RolesFile(BaseModel):
 
     person: Regex
     conclusion: list[Regex]
-    index_certified: list[Regex] = []
+    ur_record: list[Regex] = []
     definition: list[Regex]
     turn: list[Regex]
     guideline: list[Regex]
@@ -72,8 +72,8 @@ class RoleLexicon:
     """The compiled markers of guidelines/roles.yaml."""
 
     conclusion: AnyOf
-    # statements that utilization review certified the surgery a service goes with (the record)
-    index_certified: tuple[re.Pattern[str], ...]
+    # what utilization review did with another request or a part of this one (the record)
+    ur_record: tuple[re.Pattern[str], ...]
     definition: AnyOf
     turn: AnyOf
     guideline: AnyOf
@@ -92,7 +92,7 @@ class RoleLexicon:
         `present` may give the keys of `self.keys` found in the sentence, `lowered` its lowercase."""
         lowered = sentence.lower() if lowered is None else lowered
         present = self.keys.found_in(lowered) if present is None else present
-        if self.conclusion.search(sentence, present, lowered) and not self._only_certifies_an_index(sentence):
+        if self.conclusion.search(sentence, present, lowered) and not self._only_states_ur_record(sentence):
             return "conclusion"
         if self.definition.search(sentence, present, lowered):
             return "guideline"
@@ -123,12 +123,13 @@ class RoleLexicon:
         )
         return opens and not self.guideline.search(sentence, present, lowered)
 
-    def _only_certifies_an_index(self, sentence: str) -> bool:
-        """Whether the sentence's only conclusion is utilization review's certification of a surgery
-        ("the arthroscopy was certified by utilization review on 12/22/2016"): a fact of the record
-        the surgery's services are judged by, not the outcome of the item under review."""
+    def _only_states_ur_record(self, sentence: str) -> bool:
+        """Whether the sentence's only conclusion is what utilization review did with another request
+        or a part of this one ("the arthroscopy was certified by utilization review on 12/22/2016",
+        "UR modified the request for acupuncture x 8 to acupuncture x 2"): a fact of the record,
+        not the outcome of the item under review."""
         blanked = sentence
-        for pattern in self.index_certified:
+        for pattern in self.ur_record:
             blanked = pattern.sub(lambda m: " " * len(m.group(0)), blanked)
         return blanked != sentence and not self.conclusion.search(blanked)
 
@@ -155,10 +156,10 @@ def load_roles(path: Path = ROLES_FILE) -> RoleLexicon:
     fields = ("conclusion", "definition", "turn", "guideline", "normative", "case", "anchor", "record_words")
     markers = {field: compiled(field) for field in fields}
     keys = KeySet(key for marker in markers.values() for key in marker.index.keys.keys)
-    index_certified = []
-    for number, pattern in enumerate(parsed.index_certified):
+    ur_record = []
+    for number, pattern in enumerate(parsed.ur_record):
         try:
-            index_certified.append(re.compile(pattern.replace("{date}", DATE_RE), re.IGNORECASE))
+            ur_record.append(re.compile(pattern.replace("{date}", DATE_RE), re.IGNORECASE))
         except re.error as exc:
-            raise document.error(("index_certified", number), f"invalid regex: {exc}") from None
-    return RoleLexicon(**markers, index_certified=tuple(index_certified), keys=keys)
+            raise document.error(("ur_record", number), f"invalid regex: {exc}") from None
+    return RoleLexicon(**markers, ur_record=tuple(ur_record), keys=keys)

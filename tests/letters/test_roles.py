@@ -45,6 +45,7 @@ def test_sentences_stating_a_conclusion(sentence: str) -> None:
         # utilization review's certification of the surgery a service goes with is the record
         "The knee arthroscopy with partial meniscectomy was certified by utilization review on 12/22/2016.",
         "The surgeon requested a rotator cuff repair, which utilization review certified on 01/03/2017.",
+        "UR modified the request for acupuncture x 8 to acupuncture x 2.",
     ],
 )
 def test_findings_are_not_conclusions(sentence: str) -> None:
