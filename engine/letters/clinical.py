@@ -483,11 +483,16 @@ class ClinicalReader:
             for match in cue.finditer(sentence.text, sentence.lowered)
         ]
         read = []
+        # where an explicit term decides its fact, a drug it names says nothing more ("tramadol,
+        # which was stopped in 2015")
+        decided: dict[str, list[tuple[int, int]]] = {}
         for cue, match in _most_specific(_outside_titles(sentence.text, matches)):
             context = self._cue_context(cue, match, sentence)
             value = self._value(cue, match, context)
             if value is not None:
                 read.append((cue.fact, match, context, value))
+                if cue.how in ("true", "false"):
+                    decided.setdefault(cue.fact, []).append((match.start(), match.end()))
         modifiers = self._modifiers_of(sentence) if read else []
         for fact, match, context, value in read:
             if value is True and _describes_a_denied_twin(fact, match, context, read, modifiers):
@@ -501,7 +506,9 @@ class ClinicalReader:
                 continue
             rules = self.cues.facts[name]
             for start, end, generic in self.namer.drugs(sentence.text):
-                if not self.namer.is_of_classes(generic, classes):
+                if not self.namer.is_of_classes(generic, classes) or any(
+                    low <= start and end <= high for low, high in decided.get(name, ())
+                ):
                     continue
                 context = self._context(sentence, start, end)
                 value = self._mention_value(rules, context)

@@ -669,3 +669,16 @@ def test_a_cue_naming_other_treatments_of_the_facts_kinds_is_about_them() -> Non
     assert "prior_visits" not in values(case, 0)
     assert values(case, 0)["prior_course"] is False
     assert values(case, 1)["medication_use_reduced"] is True
+
+
+@pytest.mark.parametrize(
+    ("summary", "current"),
+    [
+        ("He discontinued hydrocodone in 2014 and has been opioid-free since then.", False),
+        ("Medications have included tramadol, which was stopped in 2015.", False),
+        ("Current medications include Norco 10/325 mg.", True),
+    ],
+)
+def test_an_opioid_named_as_stopped_is_no_opioid_therapy(summary: str, current: bool) -> None:
+    case = letter_case(f"The injured worker is 45. {summary}", ("Naproxen 550mg #60", "Seen."))
+    assert values(case)["opioid_therapy"] is current
