@@ -682,3 +682,18 @@ def test_a_cue_naming_other_treatments_of_the_facts_kinds_is_about_them() -> Non
 def test_an_opioid_named_as_stopped_is_no_opioid_therapy(summary: str, current: bool) -> None:
     case = letter_case(f"The injured worker is 45. {summary}", ("Naproxen 550mg #60", "Seen."))
     assert values(case)["opioid_therapy"] is current
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Physical therapy and NSAIDs provided only temporary relief.",
+        "Her progress in therapy has plateaued.",
+        "The pain has not resolved with six weeks of therapy and anti-inflammatories.",
+        "She continues to have radicular pain after 8 sessions of PT and a course of oral steroids.",
+        "Conservative measures have been unsuccessful.",
+    ],
+)
+def test_conservative_care_that_did_not_work_however_written(summary: str) -> None:
+    case = letter_case(f"The injured worker is 45. {summary}", ("MRI of the lumbar spine", "Seen."))
+    assert values(case)["conservative_care_failed"] is True
