@@ -108,6 +108,8 @@ def test_guideline_restatements(sentence: str) -> None:
         "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
         "While relaxants are supported for acute exacerbations, here the patient has used one for months.",
         "MTUS supports relaxants for acute exacerbations, but the submitted exam describes no spasm.",
+        "Recent exam findings include positive straight leg raise on the left.",
+        "Subjective complaints include neck pain radiating to the left arm.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
