@@ -697,3 +697,16 @@ def test_an_opioid_named_as_stopped_is_no_opioid_therapy(summary: str, current: 
 def test_conservative_care_that_did_not_work_however_written(summary: str) -> None:
     case = letter_case(f"The injured worker is 45. {summary}", ("MRI of the lumbar spine", "Seen."))
     assert values(case)["conservative_care_failed"] is True
+
+
+@pytest.mark.parametrize(
+    ("rationale", "fact", "expected"),
+    [
+        ("There is no indication of how much pain relief the tramadol provides.", "pain_relief", False),
+        ("Per the records, tramadol brings her pain down from a 9 to a 5.", "pain_relief", True),
+        ("He remains off work and his function has not changed.", "functional_improvement", False),
+    ],
+)
+def test_a_measure_asked_for_and_a_measure_given(rationale: str, fact: str, expected: bool) -> None:
+    case = letter_case("The injured worker is 45.", ("Tramadol 50mg #60", rationale))
+    assert values(case, 0)[fact] is expected

@@ -34,6 +34,8 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("The knee lacks 15 degrees of flexion and strength is 4/5.", "strength is 4/5", set()),
         ("He denies numbness and has weakness of the left leg.", "weakness", set()),
         ("A diagnosis of migraine has not been made.", "migraine", {"negated"}),
+        # the question of a measure stays out of the absence, which reaches only measured results
+        ("There is no indication of how much relief the drug provides.", "drug", set()),
         # a relative clause about a relative is still about them
         ("Her mother, who is diabetic, has numbness in both feet.", "numbness", {"other_person"}),
         # a relative's clause runs on to its end, past a long verb phrase
