@@ -110,6 +110,8 @@ def test_guideline_restatements(sentence: str) -> None:
         "MTUS supports relaxants for acute exacerbations, but the submitted exam describes no spasm.",
         "Recent exam findings include positive straight leg raise on the left.",
         "Subjective complaints include neck pain radiating to the left arm.",
+        # the month, not the modal
+        "A cortisone injection in May provided only two weeks of relief.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
