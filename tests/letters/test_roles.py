@@ -112,6 +112,8 @@ def test_guideline_restatements(sentence: str) -> None:
         "Subjective complaints include neck pain radiating to the left arm.",
         # the month, not the modal
         "A cortisone injection in May provided only two weeks of relief.",
+        "Mechanism of injury occurred when the injured worker fell from a ladder.",
+        "The recommendation was to continue physical therapy for the left shoulder.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
