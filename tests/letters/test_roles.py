@@ -114,6 +114,7 @@ def test_guideline_restatements(sentence: str) -> None:
         "A cortisone injection in May provided only two weeks of relief.",
         "Mechanism of injury occurred when the injured worker fell from a ladder.",
         "The recommendation was to continue physical therapy for the left shoulder.",
+        "There is also documentation of long term neck problems.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
