@@ -37,17 +37,11 @@ from typing import Literal
 
 from engine.facts import Documented, Evidence, FactValue
 from engine.letters.context import Context, ContextRules, Modifier, context_of, load_context_rules
-from engine.letters.cues import (
-    DATE_RE,
-    Cue,
-    CueBook,
-    FactRules,
-    Key,
-    KeySet,
-    parse_date,
-    parse_number,
-)
-from engine.letters.items import Frequency, normalize_item
+from engine.letters.cue_keys import Key, KeySet
+from engine.letters.cue_numbers import DATE_RE, parse_date, parse_number
+from engine.letters.cues import Cue, CueBook, FactRules
+from engine.letters.item_model import Frequency
+from engine.letters.items import normalize_item
 from engine.letters.model import ParsedLetter
 from engine.letters.motion import MotionReader, load_motion_reader
 from engine.letters.roles import RoleLexicon, load_roles

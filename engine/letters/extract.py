@@ -40,7 +40,8 @@ from engine.facts import (
 from engine.letters.citing import cited_region, read_citations, resolved_treatment
 from engine.letters.clinical import ClinicalFacts, ClinicalReader, ItemTarget, merge_layers
 from engine.letters.cues import CueBook, load_cues
-from engine.letters.items import NormalizedItem, normalize_item
+from engine.letters.item_model import NormalizedItem
+from engine.letters.items import normalize_item
 from engine.letters.links import Link, ancillary_links, certified_index, ur_portion_facts
 from engine.letters.model import GuidelineCitation, ParsedItem, ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter

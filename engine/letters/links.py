@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from engine.facts import Documented, Evidence
-from engine.letters.items import NormalizedItem, normalize_item, procedures_named
+from engine.letters.item_model import NormalizedItem
+from engine.letters.items import normalize_item, procedures_named
 from engine.letters.model import ParsedItem, TextSpan
 from engine.procedures import SURGERY
 from engine.vocab import Vocabulary

@@ -38,7 +38,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.letters.cues import DATE_RE, AnyOf, Key, KeySet
+from engine.letters.cue_keys import AnyOf, Key, KeySet
+from engine.letters.cue_numbers import DATE_RE
 from engine.letters.sentences import SectionName
 from engine.paths import GUIDELINES_DIR
 from engine.yamlio import load_yaml, validate

@@ -29,7 +29,8 @@ from engine.facts import (
     load_fact_vocabulary,
 )
 from engine.letters.extract import request_facts
-from engine.letters.items import NormalizedItem, normalize_item
+from engine.letters.item_model import NormalizedItem
+from engine.letters.items import normalize_item
 from engine.letters.model import TextSpan
 from engine.precheck.request import (
     NOT_DOCUMENTED,

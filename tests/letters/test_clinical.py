@@ -13,16 +13,9 @@ import pytest
 
 from engine.errors import InputError
 from engine.facts import Case
-from engine.letters.cues import (
-    CUES_DIR,
-    AnyOf,
-    KeySet,
-    compile_cue,
-    load_cues,
-    parse_date,
-    parse_number,
-    required_literals,
-)
+from engine.letters.cue_keys import AnyOf, KeySet, compile_cue, required_literals
+from engine.letters.cue_numbers import parse_date, parse_number
+from engine.letters.cues import CUES_DIR, load_cues
 from engine.letters.extract import build_case
 from engine.letters.parse import parse_letter, parse_text
 from engine.letters.scope import ItemTarget
@@ -289,7 +282,7 @@ def test_keys_of_words_and_pieces() -> None:
 
 def test_a_key_set_remembers_a_bounded_number_of_words(monkeypatch: pytest.MonkeyPatch) -> None:
     # a long audit meets ever new names and numbers: the memo of words starts afresh past its bound
-    monkeypatch.setattr("engine.letters.cues._WORDS_KEPT", 50)
+    monkeypatch.setattr("engine.letters.cue_keys._WORDS_KEPT", 50)
     keys = KeySet([("functional", 0), ("improve", 1)])
     for number in range(200):
         assert keys.found_in(f"patient {number} shows functional improvement") == {

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from engine import paths
-from engine.letters.items import NormalizedItem, Value, normalize_item
+from engine.letters.item_model import NormalizedItem, Value
+from engine.letters.items import normalize_item
 from engine.vocab import Span, Vocabulary, load_vocabulary
 
 EXPECTED_ITEMS = Path(__file__).parent / "expected_items.yaml"
