@@ -5,7 +5,8 @@ An examination writes "cervical flexion at 25 degrees, left rotation at 30 degre
 is a limited range of motion: an objective functional deficit. The region is the one the sentence
 names last before the measure, else the region a motion names by itself ("dorsiflexion"); a measure
 whose region is not named is not read. A measure given with its own normal ("extension of 20 degrees
-out of 30") is read against that one.
+out of 30", "flexion 40/90") is read against that one; a sentence with no degree mark is read only
+where it speaks of range of motion.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class _Region(_Strict):
 class _MotionFile(_Strict):
     fact: str
     limited_below: Annotated[float, Field(gt=0, le=1)]
+    least_written_normal: Degrees
     regions: dict[str, _Region]
     motions: dict[str, list[str]]
     naming_their_region: list[str] = []
@@ -62,12 +64,14 @@ class Measure:
 # degrees out of 30", "flexion 0-120 degrees" (the arc's end)
 _AFTER = (
     r"(?:\s*(?::|=|\(|of|at|to|is|was|measured|measuring|limited\s+to|reduced\s+to|only|approximately|about)){0,3}"
-    r"\s*(?:\d{1,3}\s*(?:-|to)\s*)?(?P<degrees>\d{1,3})\s*(?:°|degrees?\b|deg\b)"
+    r"\s*(?:(?:\d{1,3}\s*(?:-|to)\s*)?(?P<degrees>\d{1,3})\s*(?:°|degrees?\b|deg\b)"
     r"(?:\s*(?:out\s+of|/|of\s+a\s+normal)\s*(?P<normal>\d{1,3}))?"
+    # "flexion 40/90": the measure over its normal, degrees unwritten
+    r"|(?P<part>\d{1,3})\s*/\s*(?P<whole>\d{1,3})(?![\d/])(?:\s*(?:°|degrees?\b|deg\b))?)"
 )
 # the number before it: "25 degrees of flexion"
 _BEFORE = r"(?P<before>\d{1,3})\s*(?:°|degrees?\b|deg\b)\s+(?:of\s+)?(?:(?:active|passive)\s+)?"
-_DEGREE = re.compile(r"\d\s*(?:°|degree|deg\b)", _I)
+_DEGREE = re.compile(r"\d\s*(?:°|degree|deg\b)|\bROM\b|\brange\s+of\s+motion\b|\bmotion\b", _I)
 
 
 class MotionReader:
@@ -76,6 +80,7 @@ class MotionReader:
     def __init__(self, spec: _MotionFile) -> None:
         self.fact = spec.fact
         self.limited_below = spec.limited_below
+        self.least_written_normal = spec.least_written_normal
         self.normals = {region: r.motions for region, r in spec.regions.items()}
         self.region_words = re.compile(
             "|".join(
@@ -109,9 +114,13 @@ class MotionReader:
         ]
         found = []
         for match in self.measures_re.finditer(text):
-            written = match.group("degrees") or match.group("before")
+            written = match.group("degrees") or match.group("before") or match.group("part")
             if written is None:
                 continue
+            if match.group("part"):
+                whole = int(match.group("whole"))
+                if whole < self.least_written_normal or int(written) > whole:
+                    continue
             motion = next(
                 self.motion_names[int(name[1:])]
                 for name, value in match.groupdict().items()
@@ -119,7 +128,7 @@ class MotionReader:
             )
             before = [region for start, region in regions if start < match.start() + len(match.group(0))]
             region = before[-1] if before else self.only_region.get(motion)
-            normal_written = match.group("normal")
+            normal_written = match.group("normal") or match.group("whole")
             if normal_written:
                 found.append(
                     Measure(

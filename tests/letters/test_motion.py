@@ -61,6 +61,13 @@ def test_a_measure_short_of_the_normal_is_limited_and_one_near_it_is_not(
         # the number before the motion, and an arc's end
         ("The right knee had 100 degrees of flexion.", [("knee", "flexion", 100)]),
         ("Knee flexion 0-120 degrees.", [("knee", "flexion", 120)]),
+        # the measure over its normal, degrees unwritten; a grade out of 5 or 10 is not a measure
+        (
+            "Lumbar ROM: flexion 40/90, extension 10/25.",
+            [("lumbar", "flexion", 40), ("lumbar", "extension", 10)],
+        ),
+        ("Range of motion of the left hip: flexion 4/5, abduction 4/5.", []),
+        ("Lumbar range of motion: pain 6/10 with flexion 8/10.", []),
         # no region, or no degrees: nothing is read
         ("Flexion was 30 degrees.", []),
         ("Straight leg raise was positive at 40 degrees.", []),
