@@ -21,13 +21,12 @@ nearest ones in a list), or, when it names nothing, to the items the fact's `app
 rationale's item facts belong to its own item; its case-scope facts become findings where the
 summary is silent, and item values where the rationale disagrees with the summary. Cues that ask
 for it are also read in each item's own heading (section "request"), for that item. Within one
-section the later sentence wins, unless the fact prefers a value. `prescriptions` reads the dosing
-and therapy schedules the summary writes for the requested items.
+section the later sentence wins, unless the fact prefers a value. The dosing and therapy schedules
+the summary writes for the requested items are schedules.py's.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -38,10 +37,9 @@ from typing import Literal
 from engine.facts import Documented, Evidence, FactValue
 from engine.letters.context import Context, ContextRules, Modifier, context_of, load_context_rules
 from engine.letters.cue_keys import Key, KeySet
-from engine.letters.cue_numbers import DATE_RE, parse_date, parse_number
+from engine.letters.cue_numbers import DATE_RE, parse_date, parse_number, plain_number
 from engine.letters.cues import Cue, CueBook, FactRules
-from engine.letters.item_model import Frequency
-from engine.letters.items import normalize_item
+from engine.letters.diagnoses import read_diagnoses
 from engine.letters.model import ParsedLetter
 from engine.letters.motion import MotionReader, load_motion_reader
 from engine.letters.roles import RoleLexicon, load_roles
@@ -214,27 +212,8 @@ class ClinicalFacts:
 
 
 _MENTION_CAP = 12
-_FREQUENCY_HINT = re.compile(
-    r"\b(?:daily|times|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\s*\d+\s*h|every|per\s+day|a\s+day|nightly|bedtime|"
-    r"q\.?h\.?s|once|twice|thrice|\d+\s*x\s*\d+)\b",
-    _I,
-)
-_PLAN = re.compile(
-    r"\b(?:plan|recommend(?:s|ed|ing)?|request(?:s|ed|ing)?|prescrib(?:e|es|ed|ing)|order(?:s|ed)?|authoriz\w+|"
-    r"RFA|propos(?:e|es|ed)|would\s+like|referr?(?:al|ed)?)\b",
-    _I,
-)
-# Where a prescription written after a drug's name ends: the next clause, or a sentence going on
-# about the patient ("Norco, with which she is able to perform her activities of daily living").
-_PRESCRIPTION_END = re.compile(
-    r"[;:]|\b(?:and|while|but|which)\s+(?:he|she|the|was|is|were|has|had)\b"
-    r"|\b(?:is|are|was|were|has|have|had|she|he|her|his|they|patient|worker|applicant|able|reports?|reported|"
-    r"states?|stated|with)\b",
-    _I,
-)
 _INJURY = re.compile(r"\binjur|\bDOI\b|\baccident|\bdate\s+of\s+loss|\bclaim\s+from", _I)
 _DATE = re.compile(DATE_RE, _I)
-_LIST_SPLIT = re.compile(r"\s*;\s*|,\s*(?:and\s+|or\s+)?|\s+and\s+(?=[^,]*$)")
 
 
 class ClinicalReader:
@@ -422,7 +401,7 @@ class ClinicalReader:
                 i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["request"].items()
             },
             summary_item_facts=summary_items,
-            diagnoses=self._diagnoses(),
+            diagnoses=read_diagnoses(self.sentences, self.cues, self.vocab),
         )
 
     def _item_targets(
@@ -603,7 +582,7 @@ class ClinicalReader:
             number *= factor
         if rules.spec.type == "integer":
             return int(number) if number == int(number) else None
-        return _whole(round(number, 1))
+        return plain_number(round(number, 1))
 
     def _weeks_since(self, match: re.Match[str]) -> FactValue:
         """Whole weeks from the written date to the reference date; True (use, no number) otherwise."""
@@ -629,123 +608,6 @@ class ClinicalReader:
             _Observation(fact, documented, observation.sentence, observation.order, implied=True)
             for fact, documented in implied.items()
         ]
-
-    # dosing and schedules in the summary
-
-    def prescriptions(self) -> dict[str, dict[str, Documented]]:
-        """What the summary says of each requested drug's dosing ("Norco 10/325 mg every 6 hours":
-        doses_per_day, frequency_specified) and of a requested therapy's planned schedule ("physical
-        therapy 3 times a week for 4 weeks": visits_per_week, weeks_requested, frequency_specified);
-        the latest mention wins."""
-        found: dict[str, dict[str, Documented]] = {}
-        drug_targets = [t for t in self.targets if t.generic is not None]
-        therapy_kinds = {t.kind for t in self.targets if self.vocab.kinds[t.kind].visit_based}
-        if not drug_targets and not therapy_kinds:
-            return found
-        for sentence in self.sentences:
-            if sentence.section != "summary" or _FREQUENCY_HINT.search(sentence.text) is None:
-                continue
-            text = sentence.text
-            drugs = self.namer.drugs(text) if drug_targets and self.namer.may_name_drugs(sentence, 1) else []
-            treatments = (
-                [
-                    p
-                    for p in self.vocab.treatment_words.find(text)
-                    if p.payload is not None and not p.payload.weak
-                ]
-                if therapy_kinds and _PLAN.search(text)
-                else []
-            )
-            starts = sorted([start for start, _, _ in drugs] + [p.start for p in treatments])
-            evidence = [Evidence(quote=text, section="summary", span=[sentence.start, sentence.end])]
-            for start, _, generic in drugs:
-                items = [t.item_id for t in drug_targets if t.generic == generic]
-                frequency = self._frequency_after(text, start, starts) if items else None
-                per_day = frequency.per_day_high or frequency.per_day_low if frequency is not None else None
-                if per_day is None:
-                    continue
-                for item_id in items:
-                    facts = found.setdefault(item_id, {})
-                    facts["frequency_specified"] = Documented(value=True, evidence=evidence)
-                    facts["doses_per_day"] = Documented(value=_whole(per_day), evidence=evidence)
-            for phrase in treatments:
-                kind = phrase.payload.kind if phrase.payload is not None else None
-                family = self.vocab.kinds[kind].family_id if kind is not None else None
-                items = [
-                    t.item_id
-                    for t in self.targets
-                    if t.kind in therapy_kinds and self.vocab.kinds[t.kind].family_id == family
-                ]
-                frequency = self._frequency_after(text, phrase.start, starts) if items else None
-                if frequency is None or frequency.per_week is None:
-                    continue
-                for item_id in items:
-                    facts = found.setdefault(item_id, {})
-                    facts["frequency_specified"] = Documented(value=True, evidence=evidence)
-                    facts["visits_per_week"] = Documented(value=frequency.per_week.high, evidence=evidence)
-                    if frequency.weeks is not None:
-                        facts["weeks_requested"] = Documented(value=frequency.weeks.high, evidence=evidence)
-        return found
-
-    def _frequency_after(self, text: str, start: int, starts: Sequence[int]) -> Frequency | None:
-        """The dosing or schedule written right after a treatment named at `start`."""
-        following = bisect.bisect_right(starts, start)
-        stop = starts[following] if following < len(starts) else len(text)
-        window = text[start:stop]
-        clause_end = _PRESCRIPTION_END.search(window)
-        if clause_end is not None:
-            window = window[: clause_end.start()]
-        if _FREQUENCY_HINT.search(window) is None:
-            return None
-        frequency = normalize_item(window, self.vocab).frequency
-        return frequency.value if frequency is not None else None
-
-    # diagnoses
-
-    def _diagnoses(self) -> list[str]:
-        found: list[str] = []
-        seen: set[str] = set()
-        for sentence in self.sentences:
-            if sentence.section != "summary":
-                continue
-            for pattern in self.cues.diagnoses:
-                match = pattern.search(sentence.text)
-                if match is None:
-                    continue
-                for part in self._diagnosis_list(match.group("list")):
-                    if part.lower() not in seen:
-                        seen.add(part.lower())
-                        found.append(part)
-                break
-        return found
-
-    def _diagnosis_list(self, written: str) -> list[str]:
-        """The diagnoses of a list; a part that is only a body region or a side ("cervical, thoracic
-        and lumbar strain") belongs with the part after it."""
-        parts = _split_list(written)
-        joined: list[str] = []
-        pending: list[str] = []
-        for part in parts:
-            words = part.split()
-            if len(words) == 1 and (
-                self.vocab.region_words.exact(part) is not None
-                or self.vocab.side_words.exact(part) is not None
-            ):
-                pending.append(part)
-                continue
-            joined.append(", ".join([*pending, part]) if pending else part)
-            pending = []
-        return joined + pending
-
-
-def _whole(value: float) -> int | float:
-    return int(value) if value == int(value) else value
-
-
-def _split_list(written: str) -> list[str]:
-    text = written.strip().rstrip(".").strip()
-    parts = _LIST_SPLIT.split(text) if ("," in text or ";" in text) else [text]
-    return [" ".join(p.strip(" \"'").split()) for p in parts if p and len(p.strip(" \"'")) > 1]
 
 
 _GUIDELINE_TITLE = re.compile(

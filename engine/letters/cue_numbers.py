@@ -99,3 +99,8 @@ def parse_date(text: str) -> tuple[dt.date, bool] | None:
     if day is not None and not 1 <= day <= last_day:
         return None
     return dt.date(year, month, day or last_day), day is not None
+
+
+def plain_number(value: float) -> int | float:
+    """A whole number as an int ("4.0" read from "four" is 4), any other as it is."""
+    return int(value) if value == int(value) else value

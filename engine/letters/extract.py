@@ -45,6 +45,7 @@ from engine.letters.items import normalize_item
 from engine.letters.links import Link, ancillary_links, certified_index, ur_portion_facts
 from engine.letters.model import GuidelineCitation, ParsedItem, ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter
+from engine.letters.schedules import read_schedules
 from engine.paths import LETTERS_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 
@@ -89,7 +90,7 @@ def read_letter(letter: ParsedLetter, vocab: Vocabulary, cues: CueBook | None = 
     targets = [reading.target for reading in readings]
     reader = ClinicalReader(letter, targets, vocab, cues, decided)
     clinical = reader.read()
-    prescriptions = reader.prescriptions()
+    prescriptions = read_schedules(reader.sentences, targets, reader.namer, vocab)
     links = ancillary_links(readings, vocab)
     certified = clinical.findings.get("surgery_certified_or_performed")
     items = []
