@@ -45,7 +45,11 @@ _TRAILING_COUNT = re.compile(rf",\s*(?P<n>{NUM})\s*$", _I)
 
 _VISIT_WORDS = r"(?:sessions?|visits?|treatments?)"
 
-_VISITS = re.compile(rf"\b(?P<n>{RANGE})\s*(?:\(\s*\d+\s*\)\s*)?{_VISIT_WORDS}\b", _I)
+# "12 sessions", "six (6) visits", "6 additional sessions", "8 more visits"
+_VISITS = re.compile(
+    rf"\b(?P<n>{RANGE})\s*(?:\(\s*\d+\s*\)\s*)?(?:(?:additional|more|further|extra|follow[-\s]?up)\s+)?{_VISIT_WORDS}\b",
+    _I,
+)
 
 _TIMES_COUNT = re.compile(r"(?<![\w.])x\s*(?P<n>\d+)\b(?!\s*(?:days?|weeks?|months?|/))", _I)
 

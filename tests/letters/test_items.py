@@ -786,6 +786,9 @@ def test_general_forms_beyond_the_development_letters(vocab: Vocabulary) -> None
             {"subtype": "trigger_point", "quantity": 4},
         ),
         ("Functional capacity evaluation", {"kind": "functional_capacity_evaluation"}),
+        # a count of visits qualified as more of them
+        ("Cognitive behavioral therapy, 6 additional sessions", {"kind": "psychology", "visits": (6, 6)}),
+        ("Chiropractic care, 8 more visits", {"kind": "chiropractic", "visits": (8, 8)}),
     ]
     for text, expected in cases:
         observed = _observed(normalize_item(text, vocab))
