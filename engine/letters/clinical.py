@@ -511,10 +511,25 @@ class ClinicalReader:
                     rules.co_mentioned_unless is None
                     or rules.co_mentioned_unless.search(sentence.text) is None
                 )
-                and len(self.namer.drugs_of_classes(sentence, together.drug_classes)) >= together.at_least
+                and len(self._current_drugs_of_classes(sentence, together.drug_classes)) >= together.at_least
             ):
                 self._order += 1
                 yield _Observation(name, True, sentence, self._order), None
+
+    def _current_drugs_of_classes(self, sentence: Sentence, classes: Sequence[str]) -> set[str]:
+        """The drugs of these classes the sentence names as taken: not negated, stopped in the past,
+        hypothetical or a guideline's ("she stopped ibuprofen and started naproxen" names one)."""
+        named = self.namer.drugs_of_classes(sentence, classes)
+        if len(named) < 2:
+            return named
+        current: set[str] = set()
+        for start, end, generic in self.namer.drugs(sentence.text):
+            if generic not in named:
+                continue
+            context = self._context(sentence, start, end)
+            if not context.categories & (_UNREAD | _ABSENT | {"historical"}):
+                current.add(generic)
+        return current
 
     @cached_property
     def _live_facts(self) -> frozenset[str]:

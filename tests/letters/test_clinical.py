@@ -187,7 +187,27 @@ def test_multiple_analgesics_from_drugs_named_together() -> None:
     assert values(case)["multiple_analgesics"] is True
     single = letter_case("Current medications include Norco.", ("MRI of the lumbar spine", "None."))
     assert "multiple_analgesics" not in values(single)
+    stopped = letter_case("Norco was stopped and Motrin started.", ("MRI of the lumbar spine", "None."))
+    assert "multiple_analgesics" not in values(stopped)
 
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        # MTUS's GI risk factors: several NSAIDs, aspirin with one, a systemic steroid course
+        ("Medications: naproxen 550 mg bid and aspirin 81 mg daily.", True),
+        ("She takes ibuprofen 800 mg tid and Celebrex 200 mg daily.", True),
+        ("Medications: meloxicam 15 mg daily, prednisone 10 mg daily.", True),
+        # one drug given up for the other is one NSAID taken
+        ("She stopped ibuprofen and started naproxen 500 mg bid.", None),
+        ("He was switched from ibuprofen to naproxen.", None),
+        ("She takes naproxen 550 mg bid.", None),
+    ],
+)
+def test_gi_risk_from_the_drugs_taken_together(summary: str, expected: bool | None) -> None:
+    case = letter_case(summary, ("Omeprazole 20mg #30", "None."))
+    assert values(case).get("gi_risk_factors") is expected
 
 # --- numbers and dates -------------------------------------------------------------------------------
 
