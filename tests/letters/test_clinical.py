@@ -191,7 +191,6 @@ def test_multiple_analgesics_from_drugs_named_together() -> None:
     assert "multiple_analgesics" not in values(stopped)
 
 
-
 @pytest.mark.parametrize(
     ("summary", "expected"),
     [
@@ -208,6 +207,7 @@ def test_multiple_analgesics_from_drugs_named_together() -> None:
 def test_gi_risk_from_the_drugs_taken_together(summary: str, expected: bool | None) -> None:
     case = letter_case(summary, ("Omeprazole 20mg #30", "None."))
     assert values(case).get("gi_risk_factors") is expected
+
 
 # --- numbers and dates -------------------------------------------------------------------------------
 
