@@ -19,6 +19,11 @@ NUMBER_WORDS: dict[str, float] = {
     "half a": 0.5,
 }
 
+# Counts a cue writes out where its own words make them a count ("(?P<value>no|{number}) drug screens
+# in the past year", "tested (?P<value>twice)"); never part of {number}, where "no" would be a count
+# in any sentence.
+_COUNT_WORDS: dict[str, float] = {"no": 0, "none": 0, "single": 1, "a single": 1, "once": 1, "twice": 2}
+
 NUMBER_RE = (
     r"(?:\d+(?:\.\d+)?|"
     + "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -65,6 +70,8 @@ def parse_number(text: str) -> float | None:
     cleaned = " ".join(text.lower().split())
     if cleaned in NUMBER_WORDS:
         return NUMBER_WORDS[cleaned]
+    if cleaned in _COUNT_WORDS:
+        return _COUNT_WORDS[cleaned]
     try:
         value = float(cleaned)
     except ValueError:
