@@ -209,6 +209,23 @@ def test_gi_risk_from_the_drugs_taken_together(summary: str, expected: bool | No
     assert values(case).get("gi_risk_factors") is expected
 
 
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("No urine drug testing has been performed in the past twelve months.", 0),
+        ("He had a single urine drug screen within the last year, in March, consistent.", 1),
+        ("He was tested twice in the past year.", 2),
+        ("Three urine drug screens were performed in the past year.", 3),
+        # a count asked for, and a hypothesis, say nothing
+        ("There is no documentation of how many drug screens were performed in the past year.", None),
+        ("If no urine drug test was done in the past year, a baseline test is appropriate.", None),
+    ],
+)
+def test_drug_tests_of_the_past_year_as_counted(summary: str, expected: int | None) -> None:
+    case = letter_case("He takes Norco 10/325 mg. " + summary, ("Urine drug screen", "None."))
+    assert values(case, 0).get("drug_tests_past_year", values(case).get("drug_tests_past_year")) == expected
+
+
 # --- numbers and dates -------------------------------------------------------------------------------
 
 
@@ -718,6 +735,20 @@ def test_conservative_care_that_did_not_work_however_written(summary: str) -> No
         ("There is no indication of how much pain relief the tramadol provides.", "pain_relief", False),
         ("Per the records, tramadol brings her pain down from a 9 to a 5.", "pain_relief", True),
         ("He remains off work and his function has not changed.", "functional_improvement", False),
+        # the embedded question of the result itself: the result is what is missing
+        ("There is no documentation of how tramadol has improved function.", "functional_improvement", False),
+        (
+            "The records do not describe what functional gains were made with tramadol.",
+            "functional_improvement",
+            False,
+        ),
+        ("The records do not state what pain relief tramadol provides.", "pain_relief", False),
+        # an embedded question of something else leaves the finding after it as written
+        (
+            "There is no record of when tramadol was started, and function has improved.",
+            "functional_improvement",
+            True,
+        ),
     ],
 )
 def test_a_measure_asked_for_and_a_measure_given(rationale: str, fact: str, expected: bool) -> None:
