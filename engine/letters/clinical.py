@@ -484,7 +484,8 @@ class ClinicalReader:
                 ):
                     continue
                 context = self._context(sentence, start, end)
-                value = self._mention_value(rules, context)
+                # a drug stopped or taken in the past is not taken now, nor denied
+                value = None if "historical" in context.categories else self._mention_value(rules, context)
                 if value is not None:
                     self._order += 1
                     absent = "absent" in context.categories

@@ -754,3 +754,73 @@ def test_conservative_care_that_did_not_work_however_written(summary: str) -> No
 def test_a_measure_asked_for_and_a_measure_given(rationale: str, fact: str, expected: bool) -> None:
     case = letter_case("The injured worker is 45.", ("Tramadol 50mg #60", rationale))
     assert values(case, 0)[fact] is expected
+
+
+@pytest.mark.parametrize(
+    ("item", "summary", "fact", "expected"),
+    [
+        (
+            "Tramadol 50mg #60",
+            "The medication keeps him functional and working.",
+            "functional_improvement",
+            True,
+        ),
+        (
+            "Tramadol 50mg #60",
+            "Without the medication he is bedbound; with it he can drive.",
+            "functional_improvement",
+            True,
+        ),
+        (
+            "Tramadol 50mg #60",
+            "Since tramadol was started, he has resumed yard work.",
+            "functional_improvement",
+            True,
+        ),
+        (
+            "Tramadol 50mg #60",
+            "He has not resumed yard work despite tramadol.",
+            "functional_improvement",
+            False,
+        ),
+        ("Tramadol 50mg #60", "Tramadol brings his pain from 7 down to 3.", "pain_relief", True),
+        ("Tramadol 50mg #60", "Pain decreases to 4/10 with tramadol.", "pain_relief", True),
+        ("Tramadol 50mg #60", "Pain increased from 3 to 7 on tramadol.", "pain_relief", False),
+        (
+            "Physical therapy 2x3 lumbar",
+            "With PT, lumbar flexion improved from 40 to 70 degrees.",
+            "functional_improvement",
+            True,
+        ),
+        (
+            "Physical therapy 2x3 lumbar",
+            "He progressed from modified duty to full duty during PT.",
+            "functional_improvement",
+            True,
+        ),
+        ("Physical therapy 2x3 lumbar", "12 visits of PT completed.", "prior_visits", 12),
+        ("Physical therapy 2x3 lumbar", "PT x 12 in 2016.", "prior_visits", 12),
+        (
+            "Physical therapy 2x3 lumbar",
+            "The physician requested PT x 6 for the lumbar spine.",
+            "prior_visits",
+            None,
+        ),
+    ],
+)
+def test_results_of_a_treatment_as_progress_notes_write_them(
+    item: str, summary: str, fact: str, expected: object
+) -> None:
+    case = letter_case(f"The injured worker is 45. {summary}", (item, "Seen."))
+    assert values(case, 0).get(fact) == expected
+
+
+def test_a_drug_stopped_is_not_taken_now_and_its_dose_dates_its_own_use() -> None:
+    case = letter_case(
+        "Tx: PT x 12, HEP, naproxen 550 bid (d/c'd 02/2014 for GI upset), Norco 10/325 since 01/2014. "
+        "PR-2 08/25/2014: pain 7/10.",
+        ("Norco 10/325mg #60", "Seen."),
+        ("Omeprazole 20mg #30", "Seen."),
+    )
+    assert "nsaid_use" not in values(case)
+    assert values(case, 0)["weeks_of_use"] == 29 and "weeks_of_use" not in values(case, 1)
