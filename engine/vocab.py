@@ -113,6 +113,9 @@ class PhraseMatcher(Generic[P]):
     def __init__(self) -> None:
         self._payloads: dict[tuple[str, ...], P] = {}
         self._by_first_word: dict[str, list[tuple[str, ...]]] = {}
+        # short acronyms that are a treatment only in capitals: "PT" is physical therapy, "pt" the
+        # patient of a progress note ("pt returned to work")
+        self._capitals: set[tuple[str, ...]] = set()
 
     def add(self, phrase: str, payload: P) -> P | None:
         """Register a phrase; if it is already registered, keep the first and return its payload."""
@@ -122,6 +125,9 @@ class PhraseMatcher(Generic[P]):
         if key in self._payloads:
             return self._payloads[key]
         self._payloads[key] = payload
+        written = phrase.strip()
+        if written.isalpha() and written.isupper() and len(written) <= 4:
+            self._capitals.add(key)
         keys = self._by_first_word.setdefault(key[0], [])
         keys.append(key)
         keys.sort(key=len, reverse=True)
@@ -140,6 +146,8 @@ class PhraseMatcher(Generic[P]):
                 for key in self._by_first_word.get(form, ()):
                     if best is not None and len(key) <= len(best):
                         break
+                    if key in self._capitals and not text[words[i].start : words[i].end].isupper():
+                        continue
                     if self._matches_at(text, words, i, key):
                         best = key
                         break

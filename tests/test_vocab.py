@@ -597,3 +597,13 @@ def test_treatment_descriptors_for_rules(vocab: Vocabulary) -> None:
         "zolpidem",
         "eszopiclone",
     ]
+
+
+def test_a_short_acronym_names_a_treatment_only_in_capitals(vocab: Vocabulary) -> None:
+    def kinds(text: str) -> list[str]:
+        return [m.payload.kind for m in vocab.treatment_words.find(text) if m.payload is not None]
+
+    assert "physical_therapy" in kinds("She has had 8 PT visits.")
+    # the patient of a progress note
+    assert "physical_therapy" not in kinds("pt returned to work; Pt states the pain is better.")
+    assert "physical_therapy" in kinds("physical therapy twice a week")
