@@ -97,6 +97,11 @@ def _singular_forms(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+def _in_capitals(word: str) -> bool:
+    """An acronym as written, its plural's "s" aside ("PT", "MRIs")."""
+    return word.isupper() or (len(word) > 2 and word.endswith("s") and word[:-1].isupper())
+
+
 P = TypeVar("P")
 
 
@@ -146,7 +151,7 @@ class PhraseMatcher(Generic[P]):
                 for key in self._by_first_word.get(form, ()):
                     if best is not None and len(key) <= len(best):
                         break
-                    if key in self._capitals and not text[words[i].start : words[i].end].isupper():
+                    if key in self._capitals and not _in_capitals(text[words[i].start : words[i].end]):
                         continue
                     if self._matches_at(text, words, i, key):
                         best = key

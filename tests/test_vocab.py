@@ -607,3 +607,4 @@ def test_a_short_acronym_names_a_treatment_only_in_capitals(vocab: Vocabulary) -
     # the patient of a progress note
     assert "physical_therapy" not in kinds("pt returned to work; Pt states the pain is better.")
     assert "physical_therapy" in kinds("physical therapy twice a week")
+    assert "imaging" in kinds("two prior MRIs of the neck")

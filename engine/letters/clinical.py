@@ -50,6 +50,10 @@ from engine.vocab import Vocabulary
 _I = re.IGNORECASE
 # Contexts that leave a term unread: it is not a finding about this patient.
 _UNREAD = frozenset({"possible", "hypothetical", "other_person", "guideline"})
+# a strength in percent, or a topical form, right after a drug's name
+_TOPICAL_STRENGTH = re.compile(
+    r"\s*(?:\d+(?:\.\d+)?\s*%|(?:topical|gel|cream|patch(?:es)?|ointment|lotion|solution)\b)", re.I
+)
 _ABSENT = frozenset({"negated", "absent"})
 
 # --- observations ----------------------------------------------------------------------------------------
@@ -485,7 +489,8 @@ class ClinicalReader:
                     continue
                 context = self._context(sentence, start, end)
                 # a drug stopped or taken in the past is not taken now, nor denied
-                value = None if "historical" in context.categories else self._mention_value(rules, context)
+                historical = "historical" in context.categories and not context.categories & _ABSENT
+                value = None if historical else self._mention_value(rules, context)
                 if value is not None:
                     self._order += 1
                     absent = "absent" in context.categories
@@ -512,20 +517,29 @@ class ClinicalReader:
                     rules.co_mentioned_unless is None
                     or rules.co_mentioned_unless.search(sentence.text) is None
                 )
-                and len(self._current_drugs_of_classes(sentence, together.drug_classes)) >= together.at_least
+                and len(
+                    self._current_drugs_of_classes(sentence, together.drug_classes, together.systemic_only)
+                )
+                >= together.at_least
             ):
                 self._order += 1
                 yield _Observation(name, True, sentence, self._order), None
 
-    def _current_drugs_of_classes(self, sentence: Sentence, classes: Sequence[str]) -> set[str]:
+    def _current_drugs_of_classes(
+        self, sentence: Sentence, classes: Sequence[str], systemic_only: bool = False
+    ) -> set[str]:
         """The drugs of these classes the sentence names as taken: not negated, stopped in the past,
-        hypothetical or a guideline's ("she stopped ibuprofen and started naproxen" names one)."""
+        hypothetical or a guideline's ("she stopped ibuprofen and started naproxen" names one); where
+        `systemic_only`, not a topical one."""
         named = self.namer.drugs_of_classes(sentence, classes)
         if len(named) < 2:
             return named
         current: set[str] = set()
         for start, end, generic in self.namer.drugs(sentence.text):
             if generic not in named:
+                continue
+            if systemic_only and _TOPICAL_STRENGTH.match(sentence.text, end):
+                # a compounded cream's ingredient ("flurbiprofen 10% ... 120 g") acts where it is applied
                 continue
             context = self._context(sentence, start, end)
             if not context.categories & (_UNREAD | _ABSENT | {"historical"}):
@@ -556,12 +570,16 @@ class ClinicalReader:
         Possible, hypothetical, someone else's or a guideline's terms are never read, nor, for the
         facts that say so, indicated, planned or historical ones."""
         rules = self.cues.facts[cue.fact]
-        if context.categories & (_UNREAD | rules.unread | cue.unread):
-            return None
         negated = any(
             m.category in _ABSENT and (cue.negation_after or m.direction == "forward")
             for m in context.triggers
         )
+        unread = _UNREAD | rules.unread | cue.unread
+        if negated:
+            # a past use denied is a denial ("no documentation of previous use of tramadol")
+            unread = unread - {"historical"}
+        if context.categories & unread:
+            return None
         if cue.how in ("mention", "near"):
             return not negated
         if cue.how == "false" and cue.terms is not None:
@@ -580,10 +598,15 @@ class ClinicalReader:
 
     @staticmethod
     def _mention_value(rules: FactRules, context: Context) -> bool | None:
-        """A mention in its context: true, false where negated or stated absent, None where unread."""
-        if context.categories & (_UNREAD | rules.unread):
+        """A mention in its context: true, false where negated or stated absent, None where unread
+        (a past use denied is a denial)."""
+        negated = bool(context.categories & _ABSENT)
+        unread = _UNREAD | rules.unread
+        if negated:
+            unread = unread - {"historical"}
+        if context.categories & unread:
             return None
-        return not context.categories & _ABSENT
+        return not negated
 
     def _number(self, rules: FactRules, match: re.Match[str]) -> FactValue | None:
         # an empty value group stands for one ("for the past year")

@@ -64,6 +64,8 @@ class ItemFilter(_Strict):
 class CoMentioned(_Strict):
     drug_classes: Annotated[list[str], Field(min_length=1)]
     at_least: Annotated[int, Field(ge=2)] = 2
+    # count only drugs taken by mouth or injection, not a cream's or patch's ingredient
+    systemic_only: bool = False
 
 
 class Near(_Strict):

@@ -189,6 +189,11 @@ def test_multiple_analgesics_from_drugs_named_together() -> None:
     assert "multiple_analgesics" not in values(single)
     stopped = letter_case("Norco was stopped and Motrin started.", ("MRI of the lumbar spine", "None."))
     assert "multiple_analgesics" not in values(stopped)
+    # a topical analgesic is one of several analgesics taken
+    topical = letter_case(
+        "She was prescribed Mobisyl topical cream and Meloxicam.", ("MRI of the lumbar spine", "None.")
+    )
+    assert values(topical)["multiple_analgesics"] is True
 
 
 @pytest.mark.parametrize(
@@ -202,6 +207,8 @@ def test_multiple_analgesics_from_drugs_named_together() -> None:
         ("She stopped ibuprofen and started naproxen 500 mg bid.", None),
         ("He was switched from ibuprofen to naproxen.", None),
         ("She takes naproxen 550 mg bid.", None),
+        # a cream's NSAID acts where it is applied
+        ("Requested: naproxen 500 mg #60 and a cream of flurbiprofen 10% and lidocaine 5%.", None),
     ],
 )
 def test_gi_risk_from_the_drugs_taken_together(summary: str, expected: bool | None) -> None:
