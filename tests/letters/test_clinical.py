@@ -831,3 +831,93 @@ def test_a_drug_stopped_is_not_taken_now_and_its_dose_dates_its_own_use() -> Non
     )
     assert "nsaid_use" not in values(case)
     assert values(case, 0)["weeks_of_use"] == 29 and "weeks_of_use" not in values(case, 1)
+
+
+@pytest.mark.parametrize(
+    ("item", "summary", "fact", "expected"),
+    [
+        (
+            "MRI lumbar spine",
+            "The records are devoid of red flags such as fever or weight loss.",
+            "red_flags",
+            False,
+        ),
+        (
+            "Left L5-S1 ESI",
+            "Straight leg raising produced only low back discomfort.",
+            "nerve_tension_sign",
+            False,
+        ),
+        (
+            "MRI lumbar spine",
+            "There has been no significant change in symptoms since the prior MRI.",
+            "significant_change_since_imaging",
+            False,
+        ),
+        # what is yet to be done is not done
+        (
+            "Zolpidem 10mg #30",
+            "The physician will give sleep hygiene instructions at the next visit.",
+            "sleep_hygiene_tried",
+            None,
+        ),
+        (
+            "Norco 10/325 #60",
+            "The physician intends to have her sign a narcotic agreement next month.",
+            "opioid_agreement",
+            None,
+        ),
+        (
+            "Norco 10/325 #60",
+            "A urine drug screen will be collected at the next office visit.",
+            "urine_drug_screening",
+            None,
+        ),
+        # "not yet" denies what it names
+        (
+            "Acupuncture x6 lumbar",
+            "Acupuncture has not yet been tried for this injury.",
+            "prior_course",
+            False,
+        ),
+    ],
+)
+def test_denials_and_plans_as_clinicians_write_them(
+    item: str, summary: str, fact: str, expected: object
+) -> None:
+    case = letter_case(f"The injured worker is 45. {summary}", (item, "Seen."))
+    found = {**values(case), **values(case, 0)}
+    assert found.get(fact) == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "summary", "fact", "expected"),
+    [
+        (
+            "Interferential unit",
+            "It is not documented that the unit would be used as an adjunct to an exercise program.",
+            "adjunct_to_active_program",
+            False,
+        ),
+        (
+            "Cyclobenzaprine 7.5mg #30",
+            "Symptoms are unchanged, with no new injury or flare reported.",
+            "acute_exacerbation",
+            False,
+        ),
+        ("MRI left shoulder", "Empty can + on the L; drop arm neg.", "rotator_cuff_signs", True),
+        # a general condition for the treatment is the guideline's, not the patient's
+        (
+            "MRI right knee",
+            "Mechanical symptoms such as locking support a meniscectomy when imaging shows a tear.",
+            "mechanical_knee_signs",
+            None,
+        ),
+    ],
+)
+def test_what_a_sentence_says_of_the_patient_and_what_of_treatment_in_general(
+    item: str, summary: str, fact: str, expected: object
+) -> None:
+    case = letter_case(f"The injured worker is 45. {summary}", (item, "Seen."))
+    found = {**values(case), **values(case, 0)}
+    assert found.get(fact) == expected
