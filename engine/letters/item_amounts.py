@@ -57,7 +57,7 @@ _LEADING_SKIP = re.compile(
     r"^(?:associated\s+surgical\s+service\s*:\s*|retro(?:spective)?\s*(?:request)?\s*:?\s*)", _I
 )
 
-_TIMES = rf"(?:(?P<n>{RANGE})\s*(?:times|x|visits?|sessions?|days?)|(?P<word>once|twice|thrice))"
+_TIMES = rf"(?:(?P<n>{RANGE})\s*(?:times?|x|visits?|sessions?|days?)|(?P<word>once|twice|thrice))"
 
 _PER_WEEK = re.compile(
     rf"\b{_TIMES}\s*(?:(?:a|per|/|each|every)\s*(?:week|wk)\b|weekly\b)"

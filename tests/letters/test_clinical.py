@@ -807,6 +807,7 @@ def test_a_measure_asked_for_and_a_measure_given(rationale: str, fact: str, expe
         ),
         ("Physical therapy 2x3 lumbar", "12 visits of PT completed.", "prior_visits", 12),
         ("Physical therapy 2x3 lumbar", "PT x 12 in 2016.", "prior_visits", 12),
+        ("Chiropractic 1x6 lumbar", "Chiropractic trial, 6 visits 10/17/2016-11/04/2016.", "prior_visits", 6),
         (
             "Physical therapy 2x3 lumbar",
             "The physician requested PT x 6 for the lumbar spine.",

@@ -789,6 +789,8 @@ def test_general_forms_beyond_the_development_letters(vocab: Vocabulary) -> None
         # a count of visits qualified as more of them
         ("Cognitive behavioral therapy, 6 additional sessions", {"kind": "psychology", "visits": (6, 6)}),
         ("Chiropractic care, 8 more visits", {"kind": "chiropractic", "visits": (8, 8)}),
+        # one visit a week written with the singular
+        ("Chiropractic manipulation 1 time a week for 6 weeks", {"per_week": (1, 1), "visits": (6, 6)}),
     ]
     for text, expected in cases:
         observed = _observed(normalize_item(text, vocab))
