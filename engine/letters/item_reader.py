@@ -40,6 +40,8 @@ NUMBER_WORDS: dict[str, int] = {
     "forty": 40,
     "fifty": 50,
     "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
 }
 

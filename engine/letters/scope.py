@@ -386,7 +386,8 @@ class Namer:
             outside = about or outside
         if matched is not None and outside:
             outside = (
-                _beside(sentence.text, outside, matched)
+                _glossed(sentence.text, outside, matched)
+                or _beside(sentence.text, outside, matched)
                 or _in_segment(sentence.text, outside, matched)
                 or outside
             )
@@ -480,6 +481,18 @@ def _in_segment(text: str, names: list[_Name], matched: tuple[int, int]) -> list
 
 
 _LIST_INTRODUCED = re.compile(r"(?:includ(?:e|es|ed|ing)|consist(?:s|ed)?\s+of|such\s+as|:)\s*$", _I)
+
+
+def _glossed(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:
+    """The name a parenthesis holding the cue's words follows: a gloss is about what it glosses
+    ("cyclobenzaprine 7.5 mg #15 (first relaxant Rx on this claim), scheduled APAP")."""
+    opening = text.rfind("(", 0, matched[0])
+    if opening == -1 or ")" in text[opening : matched[0]] or text.find(")", matched[1]) == -1:
+        return []
+    before = [n for n in names if n.end <= opening]
+    if not before or re.search(r"[;:]", text[before[-1].end : opening]):
+        return []
+    return [before[-1]]
 
 
 def _beside(text: str, names: list[_Name], matched: tuple[int, int]) -> list[_Name]:

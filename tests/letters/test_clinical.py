@@ -922,3 +922,30 @@ def test_what_a_sentence_says_of_the_patient_and_what_of_treatment_in_general(
     case = letter_case(f"The injured worker is 45. {summary}", (item, "Seen."))
     found = {**values(case), **values(case, 0)}
     assert found.get(fact) == expected
+
+
+def test_a_gloss_in_parentheses_is_about_the_drug_it_follows() -> None:
+    case = letter_case(
+        "Plan: cyclobenzaprine 7.5 mg tid x 5 days #15 (first relaxant Rx on this claim), scheduled APAP.",
+        ("Cyclobenzaprine 7.5mg #15", "Seen."),
+    )
+    assert values(case, 0)["long_term_use"] is False and values(case, 0)["prior_course"] is False
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("The diagnostic medial branch block provided seventy percent relief of her axial pain.", 70),
+        (
+            "She had 90% relief for six hours after the left L4-5 and L5-S1 medial branch blocks.",
+            90,
+        ),
+        (
+            "Dx MBB 11/21/2014: 0.5 cc 2% lidocaine; pain 7/10 -> 2/10 at 30 min, ~80% relief for 5 hrs.",
+            80,
+        ),
+    ],
+)
+def test_the_response_to_a_diagnostic_block(summary: str, expected: int) -> None:
+    case = letter_case(summary, ("Left L4-L5 and L5-S1 facet radiofrequency ablation", "Seen."))
+    assert values(case, 0)["diagnostic_block_relief_percent"] == expected
