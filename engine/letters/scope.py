@@ -158,7 +158,7 @@ class _Name:
 _OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|further|different|alternative)\s+(?:\w+\s+)?$", _I)
 # "medications including Norco and Motrin": the list says which medications.
 _LIST_FOLLOWS = re.compile(
-    r"^(?:\s+\w+)?\s*(?:,\s*)?(?:including|includ(?:e|es|ed)|such\s+as|namely|consisting\s+of|of|listed|list|:)\s",
+    r"(?:\s+\w+)?\s*(?:,\s*)?(?:including|includ(?:e|es|ed)|such\s+as|namely|consisting\s+of|of|listed|list|:)\s",
     _I,
 )
 # Words that may stand between the names of a list: "Flexeril 10 mg #60, and Norco".
@@ -379,6 +379,10 @@ class Namer:
         # program") is the cue's own
         inside = [n for n in names if matched is not None and n.start < matched[1] and matched[0] < n.end]
         outside = [n for n in names if n not in inside]
+        # a general word a list follows ("medications have included Ambien, Naproxen") stands for
+        # the list: its names are the subjects
+        listed = [n for n in outside if not (n.rank <= _CLASS and _LIST_FOLLOWS.match(sentence.text, n.end))]
+        outside = listed if listed else outside
         if rules.applies_to is not None:
             # a treatment the fact cannot be about is not its subject, however near ("~70% relief
             # lasting 10 weeks, Norco cut from 4 a day to 2": the duration is the injection's)

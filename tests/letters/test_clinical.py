@@ -949,3 +949,14 @@ def test_a_gloss_in_parentheses_is_about_the_drug_it_follows() -> None:
 def test_the_response_to_a_diagnostic_block(summary: str, expected: int) -> None:
     case = letter_case(summary, ("Left L4-L5 and L5-S1 facet radiofrequency ablation", "Seen."))
     assert values(case, 0)["diagnostic_block_relief_percent"] == expected
+
+
+def test_a_general_word_a_list_follows_stands_for_the_list() -> None:
+    case = letter_case(
+        "Meds tried: gabapentin 300 mg tid, stopped for dizziness; nortriptyline 25 mg, no change in pain. "
+        "Recently prescribed medications have included Ambien and Naproxen.",
+        ("Lidoderm 5% patch #30", "Seen."),
+        ("Naproxen 550mg #60", "Seen."),
+    )
+    assert "prior_course" not in values(case, 0)
+    assert values(case, 1)["long_term_use"] is False
