@@ -24,7 +24,7 @@ HERE = Path(__file__).parent
 # First read (at 5aad39a) and today. Development set 1: 25/32 (kappa 0.52), today 32/32. Held out:
 # 23/32 (kappa 0.36; 0.36 also at the stop's start, 586b7e7), today 24/32 (kappa 0.44). Development
 # set 2, by other second readers: first read (at 8121fff) 26/34 (kappa 0.48), today 30/34 (kappa 0.75).
-# Development set 3 (half its items Overturned): first read (at 0ce1cad) 23/36 (kappa 0.30, Overturned
+# Development set 3 (half its items Overturned): first read (at ae58475) 23/36 (kappa 0.30, Overturned
 # recall 7/19), today 29/36 (kappa 0.61).
 # Held out, set 2 (another second reader, more varied wording): first read (at 714afbd) 20 of 33
 # covered items (kappa 0.12, Overturned recall 3/14), as the unseen real letters read.
