@@ -960,3 +960,27 @@ def test_a_general_word_a_list_follows_stands_for_the_list() -> None:
     )
     assert "prior_course" not in values(case, 0)
     assert values(case, 1)["long_term_use"] is False
+
+
+@pytest.mark.parametrize(
+    ("rationale", "fact"),
+    [
+        (
+            "Physical therapy, chiropractic care, injections and medications have all failed.",
+            "conservative_care_failed",
+        ),
+        (
+            "Other baseline measures were a Pain Disability Index of 52/70 and a BDI-II of 24.",
+            "baseline_functional_evaluation",
+        ),
+        (
+            "She functions at a sedentary level against a medium-duty job and has been off work.",
+            "loss_of_independent_function",
+        ),
+    ],
+)
+def test_what_a_functional_restoration_program_asks_for(rationale: str, fact: str) -> None:
+    case = letter_case(
+        "The injured worker is 47.", ("Functional restoration program, 10 days (80 hours)", rationale)
+    )
+    assert {**values(case), **values(case, 0)}[fact] is True
