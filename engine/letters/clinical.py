@@ -13,7 +13,8 @@ The reading is a pipeline of stages, each a module of its own:
   false, with the quote -- or leave it unread (possible, hypothetical, an indication, about someone
   else, a guideline's clause);
 - scope (engine.letters.scope): the requested items a finding is about;
-- facts (here): the observations of each scope and section, settled into documented facts.
+- facts (here): the observations of each scope and section, settled into documented facts
+  (engine.letters.observations).
 
 Where a fact lands: a case-scope fact from the summary is a case finding; an item-scope fact from the
 summary attaches to the requested items the sentence names (drug, drug class or treatment words, the
@@ -29,12 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
-from engine.facts import Documented, Evidence, FactValue
+from engine.facts import Documented, FactValue
 from engine.letters.context import Context, ContextRules, Modifier, context_of, load_context_rules
 from engine.letters.cue_keys import Key, KeySet
 from engine.letters.cue_numbers import DATE_RE, parse_date, parse_number, plain_number
@@ -42,6 +42,7 @@ from engine.letters.cues import Cue, CueBook, FactRules
 from engine.letters.diagnoses import read_diagnoses
 from engine.letters.model import ParsedLetter
 from engine.letters.motion import MotionReader, load_motion_reader
+from engine.letters.observations import Layer, Observation, merge_layers, same_value
 from engine.letters.roles import RoleLexicon, load_roles
 from engine.letters.scope import ItemTarget, Namer, places_named
 from engine.letters.sentences import SectionName, Sentence, split_sentences
@@ -57,48 +58,6 @@ _TOPICAL_STRENGTH = re.compile(
 _ABSENT = frozenset({"negated", "absent"})
 
 # --- observations ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Observation:
-    fact: str
-    value: FactValue
-    sentence: Sentence
-    order: int
-    implied: bool = False
-    # the reviewer states the record lacks it ("there is no documentation of ...")
-    stated_absent: bool = False
-
-    @property
-    def evidence(self) -> Evidence:
-        return _evidence(self.sentence, "absence" if self.stated_absent else "record")
-
-
-@dataclass
-class _Layer:
-    """Observations of one scope (the case, or one item) from one section, in letter order.
-
-    A fact's preferred value settles the summary (one abnormal finding documents a deficit); a
-    rationale is an argument, and its later sentence is the reviewer's finding.
-    """
-
-    section: SectionName
-    observations: list[_Observation] = field(default_factory=list)
-
-    def add(self, observation: _Observation) -> None:
-        self.observations.append(observation)
-
-    def resolved(self, facts: Mapping[str, FactRules]) -> dict[str, Documented]:
-        by_fact: dict[str, list[_Observation]] = {}
-        for observation in self.observations:
-            by_fact.setdefault(observation.fact, []).append(observation)
-        resolved: dict[str, Documented] = {}
-        for name, observations in by_fact.items():
-            stated = [o for o in observations if not o.implied] or observations
-            value = _settled_value(stated, facts[name], self.section == "summary")
-            evidence = _unique_evidence(o.evidence for o in stated if _same_value(o.value, value))
-            resolved[name] = Documented.model_construct(value=value, evidence=evidence)
-        return resolved
 
 
 def _describes_a_denied_twin(
@@ -131,56 +90,6 @@ def _describes_a_denied_twin(
         for negation in shielding
         for other_fact, other, other_context, other_value in read
     )
-
-
-def _settled_value(observations: list[_Observation], rules: FactRules, use_preference: bool) -> FactValue:
-    if rules.spec.type in ("integer", "number"):
-        # "at least": the largest count or duration the record gives
-        return max((o.value for o in observations), key=lambda v: float(v))  # type: ignore[arg-type]
-    if use_preference and rules.prefer != "latest":
-        preferred = rules.prefer == "true"
-        if any(o.value is preferred for o in observations):
-            return preferred
-    return max(observations, key=lambda o: o.order).value
-
-
-def _evidence(sentence: Sentence, role: Literal["record", "absence"] = "record") -> Evidence:
-    """The sentence as evidence; built without validation: every field comes from the sentence."""
-    return Evidence.model_construct(
-        quote=sentence.text, section=sentence.section, span=[sentence.start, sentence.end], role=role
-    )
-
-
-def _unique_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
-    seen: set[tuple[int, int] | str] = set()
-    unique = []
-    for item in evidence:
-        key = (item.span[0], item.span[1]) if item.span else item.quote
-        if key not in seen:
-            seen.add(key)
-            unique.append(item)
-    return unique
-
-
-def merge_layers(*layers: Mapping[str, Documented]) -> dict[str, Documented]:
-    """Facts by precedence: the first layer documenting a fact decides it; agreeing layers add evidence."""
-    merged: dict[str, Documented] = {}
-    for layer in layers:
-        for name, documented in layer.items():
-            current = merged.get(name)
-            if current is None:
-                merged[name] = documented
-            elif _same_value(current.value, documented.value):
-                merged[name] = Documented(
-                    value=current.value, evidence=_unique_evidence([*current.evidence, *documented.evidence])
-                )
-    return merged
-
-
-def _same_value(left: FactValue, right: FactValue) -> bool:
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right
-    return left == right
 
 
 # Built once per cue book and role lexicon; both are held so that their ids are never reused.
@@ -334,11 +243,11 @@ class ClinicalReader:
         return latest
 
     def read(self) -> ClinicalFacts:
-        case_summary = _Layer("summary")
-        regional: list[tuple[_Observation, frozenset[tuple[str, str | None]]]] = []
-        case_rationale = {i: _Layer("rationale") for i in self.target_ids}
-        item_layers_of: dict[SectionName, dict[str, _Layer]] = {
-            section: {i: _Layer(section) for i in self.target_ids}
+        case_summary = Layer("summary")
+        regional: list[tuple[Observation, frozenset[tuple[str, str | None]]]] = []
+        case_rationale = {i: Layer("rationale") for i in self.target_ids}
+        item_layers_of: dict[SectionName, dict[str, Layer]] = {
+            section: {i: Layer(section) for i in self.target_ids}
             for section in ("summary", "rationale", "request")
         }
         for sentence, candidates in zip(self.sentences, self._candidates, strict=True):
@@ -369,12 +278,12 @@ class ClinicalReader:
         summary_items = {i: layer.resolved(self.cues.facts) for i, layer in item_layers_of["summary"].items()}
         for target in self.targets:
             # a finding the summary writes of a body part bears on the requests for it
-            scoped = _Layer("summary", list(case_summary.observations))
+            scoped = Layer("summary", list(case_summary.observations))
             scoped.observations += [o for o, places in regional if target.concerned_by(places, self.vocab)]
             scoped.observations.sort(key=lambda o: o.order)
             for name, documented in scoped.resolved(self.cues.facts).items():
                 finding = findings.get(name)
-                if finding is None or not _same_value(finding.value, documented.value):
+                if finding is None or not same_value(finding.value, documented.value):
                     summary_items[target.item_id][name] = documented
         rationale_case = {i: layer.resolved(self.cues.facts) for i, layer in case_rationale.items()}
         for item_id in self.target_ids:
@@ -388,8 +297,8 @@ class ClinicalReader:
             overrides: dict[str, Documented] = {}
             for name, documented in rationale_case[item_id].items():
                 finding = summary_items[item_id].get(name) or findings.get(name)
-                if finding is not None and _same_value(finding.value, documented.value):
-                    if name in findings and _same_value(findings[name].value, documented.value):
+                if finding is not None and same_value(finding.value, documented.value):
+                    if name in findings and same_value(findings[name].value, documented.value):
                         findings[name] = merge_layers({name: findings[name]}, {name: documented})[name]
                     else:
                         overrides[name] = merge_layers({name: documented}, {name: finding})[name]
@@ -451,7 +360,7 @@ class ClinicalReader:
 
     def _observations(
         self, sentence: Sentence, candidates: list[Cue]
-    ) -> Iterator[tuple[_Observation, tuple[int, int] | None]]:
+    ) -> Iterator[tuple[Observation, tuple[int, int] | None]]:
         live = self._live_facts
         matches = [
             (cue, match)
@@ -476,7 +385,7 @@ class ClinicalReader:
                 continue
             self._order += 1
             absent = "absent" in context.categories
-            observation = _Observation(fact, value, sentence, self._order, stated_absent=absent)
+            observation = Observation(fact, value, sentence, self._order, stated_absent=absent)
             yield observation, (match.start(), match.end())
         for name, classes in self.cues.drugs_named:
             if name not in live or not self.namer.may_name_drugs(sentence, 1):
@@ -494,7 +403,7 @@ class ClinicalReader:
                 if value is not None:
                     self._order += 1
                     absent = "absent" in context.categories
-                    yield _Observation(name, value, sentence, self._order, stated_absent=absent), (start, end)
+                    yield Observation(name, value, sentence, self._order, stated_absent=absent), (start, end)
         motion_fact = self.motion.fact
         if motion_fact in live:
             # a range of motion measured short of the region's normal
@@ -506,7 +415,7 @@ class ClinicalReader:
                     self._order += 1
                     absent = "absent" in context.categories
                     yield (
-                        _Observation(motion_fact, value, sentence, self._order, stated_absent=absent),
+                        Observation(motion_fact, value, sentence, self._order, stated_absent=absent),
                         (measure.start, measure.end),
                     )
         for name, together in self.cues.co_mentioned:
@@ -523,7 +432,7 @@ class ClinicalReader:
                 >= together.at_least
             ):
                 self._order += 1
-                yield _Observation(name, True, sentence, self._order), None
+                yield Observation(name, True, sentence, self._order), None
 
     def _current_drugs_of_classes(
         self, sentence: Sentence, classes: Sequence[str], systemic_only: bool = False
@@ -633,7 +542,7 @@ class ClinicalReader:
         return weeks if weeks > 0 else True
 
     @staticmethod
-    def _implied(observation: _Observation, rules: FactRules) -> list[_Observation]:
+    def _implied(observation: Observation, rules: FactRules) -> list[Observation]:
         value = observation.value
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
         if not (value is True or (number is not None and number > 0)):
@@ -644,7 +553,7 @@ class ClinicalReader:
                 if by_value.holds(number):
                     implied.update(by_value.facts)
         return [
-            _Observation(fact, documented, observation.sentence, observation.order, implied=True)
+            Observation(fact, documented, observation.sentence, observation.order, implied=True)
             for fact, documented in implied.items()
         ]
 
