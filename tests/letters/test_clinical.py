@@ -984,3 +984,35 @@ def test_what_a_functional_restoration_program_asks_for(rationale: str, fact: st
         "The injured worker is 47.", ("Functional restoration program, 10 days (80 hours)", rationale)
     )
     assert {**values(case), **values(case, 0)}[fact] is True
+
+
+@pytest.mark.parametrize(
+    ("item", "summary", "fact", "expected"),
+    [
+        ("Chiropractic 2x3 lumbar", "No chiro and no acupuncture to date.", "prior_course", False),
+        (
+            "Chiropractic 2x3 lumbar",
+            "No manipulation has been given; this request is the trial.",
+            "prior_course",
+            False,
+        ),
+        # the substances a screen looks for are not the drug prescribed
+        (
+            "Butrans 10mcg/hr patch #4",
+            "The UDS was positive for buprenorphine and negative for non-prescribed substances.",
+            "prior_course",
+            None,
+        ),
+        (
+            "Butrans 10mcg/hr patch #4",
+            "Norco was replaced in July 2016 by the buprenorphine patch. Seen 10/20/2016.",
+            "weeks_of_use",
+            11,
+        ),
+    ],
+)
+def test_a_course_and_its_start_as_shorthand_writes_them(
+    item: str, summary: str, fact: str, expected: object
+) -> None:
+    case = letter_case(summary, (item, "Seen."))
+    assert values(case, 0).get(fact) == expected
