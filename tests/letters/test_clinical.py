@@ -1016,3 +1016,39 @@ def test_a_course_and_its_start_as_shorthand_writes_them(
 ) -> None:
     case = letter_case(summary, (item, "Seen."))
     assert values(case, 0).get(fact) == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "summary", "fact"),
+    [
+        (
+            "MRI of the right shoulder",
+            "The note reads: PT has not changed his strength.",
+            "conservative_care_failed",
+        ),
+        (
+            "MRI of the right shoulder",
+            "After twelve therapy visits and an injection, he still has weakness.",
+            "conservative_care_failed",
+        ),
+        (
+            "Acupuncture 2x3 lumbar",
+            "Naproxen 550 bid d/c'd 06/2015 for epigastric pain.",
+            "medication_ineffective_or_not_tolerated",
+        ),
+        (
+            "Acupuncture 2x3 lumbar",
+            "Plan: acupuncture 2x/wk x 3 wks along w/ HEP.",
+            "adjunct_to_active_program",
+        ),
+        # what UR certified is another request: the record, not this item's conclusion
+        (
+            "Urine drug screen",
+            "Norco 5/325 bid since 02/2016 (the latest refill was certified at UR).",
+            "opioid_therapy",
+        ),
+    ],
+)
+def test_care_that_did_not_help_and_care_given_alongside(item: str, summary: str, fact: str) -> None:
+    case = letter_case(summary, (item, "Seen."))
+    assert {**values(case), **values(case, 0)}[fact] is True
