@@ -1052,3 +1052,20 @@ def test_a_course_and_its_start_as_shorthand_writes_them(
 def test_care_that_did_not_help_and_care_given_alongside(item: str, summary: str, fact: str) -> None:
     case = letter_case(summary, (item, "Seen."))
     assert {**values(case), **values(case, 0)}[fact] is True
+
+
+def test_how_long_a_treatment_relieved_pain_is_not_how_long_the_complaint_lasted() -> None:
+    case = letter_case(
+        "An epidural steroid injection on 06/24/2015 reduced his leg pain for about two weeks.",
+        ("Right L4-L5 microdiscectomy", "Seen."),
+    )
+    assert "weeks_since_injury" not in values(case) and "chronic_pain" not in values(case)
+
+
+def test_what_the_patient_now_does_is_function_gained() -> None:
+    case = letter_case(
+        "The psychologist's report states that she now drives herself to the store and has cut the time "
+        "she spends lying down from five hours to two.",
+        ("Cognitive behavioral therapy, 6 additional sessions", "Seen."),
+    )
+    assert values(case, 0)["functional_improvement"] is True
