@@ -1069,3 +1069,10 @@ def test_what_the_patient_now_does_is_function_gained() -> None:
         ("Cognitive behavioral therapy, 6 additional sessions", "Seen."),
     )
     assert values(case, 0)["functional_improvement"] is True
+
+
+def test_an_occult_injury_to_rule_out_is_a_suspected_fracture() -> None:
+    case = letter_case(
+        "Diagnoses: right hip pain, r/o OA vs occult injury.", ("X-rays of the right hip, 2 views", "Seen.")
+    )
+    assert {**values(case), **values(case, 0)}["suspected_fracture"] is True
