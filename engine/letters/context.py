@@ -127,6 +127,8 @@ class _ContextFile(_Strict):
     backward_terminators: dict[Category, list[Phrase]] = {}
     adjectival: _Adjectival | None = None
     elided_after: list[Phrase] = []
+    # words that open a sentence as an inverted conditional ("Were new deficits documented, ...")
+    opening_conditionals: list[Phrase] = []
     complements: list[Phrase] = []
     # complements that name a measure of the finding ("the degree of pain relief"): see Modifier
     measures: list[Phrase] = []
@@ -209,6 +211,7 @@ class ContextRules:
     elided_after: frozenset[str] = frozenset()
     adjectives: frozenset[tuple[str, ...]] = frozenset()
     placing_words: frozenset[str] = frozenset()
+    opening_conditionals: frozenset[str] = frozenset()
 
     def modifiers(self, text: str, words: Sequence[Word] | None = None) -> list[Modifier]:
         """The triggers of `text` with their scopes, in the order they stand."""
@@ -244,7 +247,27 @@ class ContextRules:
                         measured,
                     )
                 )
+        opening = self._opening_conditional(text, words)
+        if opening is not None:
+            modifiers.append(opening)
         return modifiers
+
+    def _opening_conditional(self, text: str, words: Sequence[Word]) -> Modifier | None:
+        """A sentence opening on an inverted conditional ("Were new radicular symptoms documented,
+        the analysis would differ"; "Had the therapy helped, ..."): its clause, to the first comma, is
+        a hypothesis. A question ("Were the films reviewed?") is none."""
+        if len(words) < 3 or words[0].text not in self.opening_conditionals or text.rstrip().endswith("?"):
+            return None
+        comma = text.find(",", words[0].end)
+        if comma == -1:
+            return None
+        inside = [w for w in words[1:] if w.end <= comma]
+        if not inside:
+            return None
+        first = words[0]
+        return Modifier(
+            "hypothetical", "forward", first.text, first.start, first.end, inside[0].start, inside[-1].end
+        )
 
     def _phrases(self, words: Sequence[Word]) -> list[tuple[int, int, _Entry]]:
         """The phrases found left to right, the longest at each place; a phrase's words are not
@@ -466,6 +489,7 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         # a pseudo-trigger triggers and ends nothing: its words are passed over
         node[_END] = _Entry(pseudo=True) if entry.pseudo else entry
     elided = frozenset(word for text in parsed.elided_after for word in _phrase(text))
+    opening = frozenset(word for text in parsed.opening_conditionals for word in _phrase(text))
     adjectival = parsed.adjectival
     return ContextRules(
         trie,
@@ -473,4 +497,5 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         elided,
         frozenset(_phrase(t) for t in adjectival.triggers) if adjectival else frozenset(),
         frozenset(w for t in adjectival.placing_words for w in _phrase(t)) if adjectival else frozenset(),
+        opening,
     )

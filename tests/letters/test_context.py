@@ -130,6 +130,13 @@ def categories(sentence: str, finding: str) -> set[str]:
             {"absent"},
         ),
         ("If the pain persists, injections may be considered.", "pain persists", {"hypothetical"}),
+        # an inverted conditional opening the sentence, to its comma; a question is none
+        (
+            "Were a progressive deficit documented, the analysis would differ.",
+            "progressive deficit",
+            {"hypothetical"},
+        ),
+        ("Were the films reviewed?", "films", set()),
         (
             "The patient is at risk for gastrointestinal bleeding.",
             "gastrointestinal bleeding",
