@@ -1076,3 +1076,28 @@ def test_an_occult_injury_to_rule_out_is_a_suspected_fracture() -> None:
         "Diagnoses: right hip pain, r/o OA vs occult injury.", ("X-rays of the right hip, 2 views", "Seen.")
     )
     assert {**values(case), **values(case, 0)}["suspected_fracture"] is True
+
+
+@pytest.mark.parametrize(
+    ("item", "text", "fact", "expected"),
+    [
+        (
+            "Butrans 10mcg/hr patch #4",
+            "The patient denies any personal history of alcohol or drug misuse.",
+            "opioid_risk_screened",
+            True,
+        ),
+        (
+            "Butrans 10mcg/hr patch #4",
+            "Function includes a return to modified duty six hours a day.",
+            "functional_improvement",
+            True,
+        ),
+        ("Butrans 10mcg/hr patch #4", "The goal is a return to work.", "functional_improvement", None),
+    ],
+)
+def test_an_opioid_continued_on_a_history_taken_and_a_return_to_work(
+    item: str, text: str, fact: str, expected: object
+) -> None:
+    case = letter_case("The injured worker is 54.", (item, text))
+    assert {**values(case), **values(case, 0)}.get(fact) == expected
