@@ -1089,7 +1089,7 @@ def test_an_occult_injury_to_rule_out_is_a_suspected_fracture() -> None:
         ),
         (
             "Butrans 10mcg/hr patch #4",
-            "Function includes a return to modified duty six hours a day.",
+            "The note documents a return to modified duty six hours a day.",
             "functional_improvement",
             True,
         ),
