@@ -56,6 +56,12 @@ def values(case: Case, item: int | None = None) -> dict[str, object]:
     return {name: fact.value for name, fact in facts.items() if fact is not None}
 
 
+def read_one(item: str, summary: str, rationale: str = "Seen.") -> dict[str, object]:
+    """The case's and the item's facts of a one-item letter, the item's own deciding."""
+    case = letter_case(summary, (item, rationale))
+    return {**values(case), **values(case, 0)}
+
+
 # --- facts from small letters ---------------------------------------------------------------------
 
 
@@ -834,96 +840,6 @@ def test_a_drug_stopped_is_not_taken_now_and_its_dose_dates_its_own_use() -> Non
     assert values(case, 0)["weeks_of_use"] == 29 and "weeks_of_use" not in values(case, 1)
 
 
-@pytest.mark.parametrize(
-    ("item", "summary", "fact", "expected"),
-    [
-        (
-            "MRI lumbar spine",
-            "The records are devoid of red flags such as fever or weight loss.",
-            "red_flags",
-            False,
-        ),
-        (
-            "Left L5-S1 ESI",
-            "Straight leg raising produced only low back discomfort.",
-            "nerve_tension_sign",
-            False,
-        ),
-        (
-            "MRI lumbar spine",
-            "There has been no significant change in symptoms since the prior MRI.",
-            "significant_change_since_imaging",
-            False,
-        ),
-        # what is yet to be done is not done
-        (
-            "Zolpidem 10mg #30",
-            "The physician will give sleep hygiene instructions at the next visit.",
-            "sleep_hygiene_tried",
-            None,
-        ),
-        (
-            "Norco 10/325 #60",
-            "The physician intends to have her sign a narcotic agreement next month.",
-            "opioid_agreement",
-            None,
-        ),
-        (
-            "Norco 10/325 #60",
-            "A urine drug screen will be collected at the next office visit.",
-            "urine_drug_screening",
-            None,
-        ),
-        # "not yet" denies what it names
-        (
-            "Acupuncture x6 lumbar",
-            "Acupuncture has not yet been tried for this injury.",
-            "prior_course",
-            False,
-        ),
-    ],
-)
-def test_denials_and_plans_as_clinicians_write_them(
-    item: str, summary: str, fact: str, expected: object
-) -> None:
-    case = letter_case(f"The injured worker is 45. {summary}", (item, "Seen."))
-    found = {**values(case), **values(case, 0)}
-    assert found.get(fact) == expected
-
-
-@pytest.mark.parametrize(
-    ("item", "summary", "fact", "expected"),
-    [
-        (
-            "Interferential unit",
-            "It is not documented that the unit would be used as an adjunct to an exercise program.",
-            "adjunct_to_active_program",
-            False,
-        ),
-        (
-            "Cyclobenzaprine 7.5mg #30",
-            "Symptoms are unchanged, with no new injury or flare reported.",
-            "acute_exacerbation",
-            False,
-        ),
-        ("MRI left shoulder", "Empty can + on the L; drop arm neg.", "rotator_cuff_signs", True),
-        # a general condition for the treatment is the guideline's, not the patient's
-        (
-            "MRI right knee",
-            "Mechanical symptoms such as locking support a meniscectomy when imaging shows a tear.",
-            "mechanical_knee_signs",
-            None,
-        ),
-    ],
-)
-def test_what_a_sentence_says_of_the_patient_and_what_of_treatment_in_general(
-    item: str, summary: str, fact: str, expected: object
-) -> None:
-    case = letter_case(f"The injured worker is 45. {summary}", (item, "Seen."))
-    found = {**values(case), **values(case, 0)}
-    assert found.get(fact) == expected
-
-
 def test_a_gloss_in_parentheses_is_about_the_drug_it_follows() -> None:
     case = letter_case(
         "Plan: cyclobenzaprine 7.5 mg tid x 5 days #15 (first relaxant Rx on this claim), scheduled APAP.",
@@ -980,10 +896,10 @@ def test_a_general_word_a_list_follows_stands_for_the_list() -> None:
     ],
 )
 def test_what_a_functional_restoration_program_asks_for(rationale: str, fact: str) -> None:
-    case = letter_case(
-        "The injured worker is 47.", ("Functional restoration program, 10 days (80 hours)", rationale)
+    found = read_one(
+        "Functional restoration program, 10 days (80 hours)", "The injured worker is 47.", rationale
     )
-    assert {**values(case), **values(case, 0)}[fact] is True
+    assert found[fact] is True
 
 
 @pytest.mark.parametrize(
@@ -1018,42 +934,6 @@ def test_a_course_and_its_start_as_shorthand_writes_them(
     assert values(case, 0).get(fact) == expected
 
 
-@pytest.mark.parametrize(
-    ("item", "summary", "fact"),
-    [
-        (
-            "MRI of the right shoulder",
-            "The note reads: PT has not changed his strength.",
-            "conservative_care_failed",
-        ),
-        (
-            "MRI of the right shoulder",
-            "After twelve therapy visits and an injection, he still has weakness.",
-            "conservative_care_failed",
-        ),
-        (
-            "Acupuncture 2x3 lumbar",
-            "Naproxen 550 bid d/c'd 06/2015 for epigastric pain.",
-            "medication_ineffective_or_not_tolerated",
-        ),
-        (
-            "Acupuncture 2x3 lumbar",
-            "Plan: acupuncture 2x/wk x 3 wks along w/ HEP.",
-            "adjunct_to_active_program",
-        ),
-        # what UR certified is another request: the record, not this item's conclusion
-        (
-            "Urine drug screen",
-            "Norco 5/325 bid since 02/2016 (the latest refill was certified at UR).",
-            "opioid_therapy",
-        ),
-    ],
-)
-def test_care_that_did_not_help_and_care_given_alongside(item: str, summary: str, fact: str) -> None:
-    case = letter_case(summary, (item, "Seen."))
-    assert {**values(case), **values(case, 0)}[fact] is True
-
-
 def test_how_long_a_treatment_relieved_pain_is_not_how_long_the_complaint_lasted() -> None:
     case = letter_case(
         "An epidural steroid injection on 06/24/2015 reduced his leg pain for about two weeks.",
@@ -1072,10 +952,10 @@ def test_what_the_patient_now_does_is_function_gained() -> None:
 
 
 def test_an_occult_injury_to_rule_out_is_a_suspected_fracture() -> None:
-    case = letter_case(
-        "Diagnoses: right hip pain, r/o OA vs occult injury.", ("X-rays of the right hip, 2 views", "Seen.")
+    found = read_one(
+        "X-rays of the right hip, 2 views", "Diagnoses: right hip pain, r/o OA vs occult injury."
     )
-    assert {**values(case), **values(case, 0)}["suspected_fracture"] is True
+    assert found["suspected_fracture"] is True
 
 
 @pytest.mark.parametrize(
@@ -1099,5 +979,110 @@ def test_an_occult_injury_to_rule_out_is_a_suspected_fracture() -> None:
 def test_an_opioid_continued_on_a_history_taken_and_a_return_to_work(
     item: str, text: str, fact: str, expected: object
 ) -> None:
-    case = letter_case("The injured worker is 54.", (item, text))
-    assert {**values(case), **values(case, 0)}.get(fact) == expected
+    assert read_one(item, "The injured worker is 54.", text).get(fact) == expected
+
+
+# What clinicians and reviewers write, read in a one-item letter: (item, summary, fact, value read,
+# None for nothing read).
+WRITTEN_FINDINGS = [
+    (
+        "MRI lumbar spine",
+        "The records are devoid of red flags such as fever or weight loss.",
+        "red_flags",
+        False,
+    ),
+    (
+        "Left L5-S1 ESI",
+        "Straight leg raising produced only low back discomfort.",
+        "nerve_tension_sign",
+        False,
+    ),
+    (
+        "MRI lumbar spine",
+        "There has been no significant change in symptoms since the prior MRI.",
+        "significant_change_since_imaging",
+        False,
+    ),
+    # what is yet to be done is not done
+    (
+        "Zolpidem 10mg #30",
+        "The physician will give sleep hygiene instructions at the next visit.",
+        "sleep_hygiene_tried",
+        None,
+    ),
+    (
+        "Norco 10/325 #60",
+        "The physician intends to have her sign a narcotic agreement next month.",
+        "opioid_agreement",
+        None,
+    ),
+    (
+        "Norco 10/325 #60",
+        "A urine drug screen will be collected at the next office visit.",
+        "urine_drug_screening",
+        None,
+    ),
+    # "not yet" denies what it names
+    (
+        "Acupuncture x6 lumbar",
+        "Acupuncture has not yet been tried for this injury.",
+        "prior_course",
+        False,
+    ),
+    (
+        "Interferential unit",
+        "It is not documented that the unit would be used as an adjunct to an exercise program.",
+        "adjunct_to_active_program",
+        False,
+    ),
+    (
+        "Cyclobenzaprine 7.5mg #30",
+        "Symptoms are unchanged, with no new injury or flare reported.",
+        "acute_exacerbation",
+        False,
+    ),
+    ("MRI left shoulder", "Empty can + on the L; drop arm neg.", "rotator_cuff_signs", True),
+    # a general condition for the treatment is the guideline's, not the patient's
+    (
+        "MRI right knee",
+        "Mechanical symptoms such as locking support a meniscectomy when imaging shows a tear.",
+        "mechanical_knee_signs",
+        None,
+    ),
+    (
+        "MRI of the right shoulder",
+        "The note reads: PT has not changed his strength.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "MRI of the right shoulder",
+        "After twelve therapy visits and an injection, he still has weakness.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "Acupuncture 2x3 lumbar",
+        "Naproxen 550 bid d/c'd 06/2015 for epigastric pain.",
+        "medication_ineffective_or_not_tolerated",
+        True,
+    ),
+    (
+        "Acupuncture 2x3 lumbar",
+        "Plan: acupuncture 2x/wk x 3 wks along w/ HEP.",
+        "adjunct_to_active_program",
+        True,
+    ),
+    # what UR certified is another request: the record, not this item's conclusion
+    (
+        "Urine drug screen",
+        "Norco 5/325 bid since 02/2016 (the latest refill was certified at UR).",
+        "opioid_therapy",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("item", "summary", "fact", "expected"), WRITTEN_FINDINGS)
+def test_findings_as_clinicians_write_them(item: str, summary: str, fact: str, expected: object) -> None:
+    assert read_one(item, summary).get(fact) == expected
