@@ -130,6 +130,9 @@ class _ContextFile(_Strict):
     # words that open a sentence as an inverted conditional ("Were new deficits documented, ...")
     opening_conditionals: list[Phrase] = []
     complements: list[Phrase] = []
+    # question words that, right after a forward trigger, open its object ("does not say which
+    # activities improved") though elsewhere they end every scope (a relative clause)
+    embedded_questions: list[Phrase] = []
     # complements that name a measure of the finding ("the degree of pain relief"): see Modifier
     measures: list[Phrase] = []
     complement_ends: list[Phrase] = []
@@ -137,6 +140,9 @@ class _ContextFile(_Strict):
 
 # A clause trigger's scope: longer than any clause a sentence of a letter has.
 _CLAUSE_WORDS = 60
+# How many words may stand between a negation and the question word that opens its object ("no
+# mention of which", "does not say which", "no indication as to which").
+_QUESTION_REACH = 2
 # Where a phrase trigger's scope ends.
 _PHRASE_ENDS = frozenset({",", ";", ":", "and", "or", "but"})
 
@@ -165,6 +171,7 @@ class _Entry:
     complement: bool = False
     measure: bool = False
     complement_end: bool = False
+    question: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +302,12 @@ class ContextRules:
             # a terminator only marks where scopes end: the words after its first ("," in ", it is
             # possible that") may begin a trigger of their own
             pure_terminator = not (
-                entry.triggers or entry.pseudo or entry.complement or entry.measure or entry.complement_end
+                entry.triggers
+                or entry.pseudo
+                or entry.complement
+                or entry.measure
+                or entry.complement_end
+                or entry.question
             )
             index = index + 1 if pure_terminator else longest[0]
         return found
@@ -321,6 +333,8 @@ class ContextRules:
         for start, _, entry in found[position + 1 :]:
             if start >= limit:
                 break
+            if entry.question and start - end <= _QUESTION_REACH:
+                continue
             if _terminates(entry, trigger.category):
                 return start
         return limit
@@ -476,6 +490,9 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
     for number, text in each(parsed.measures):
         phrase, entry = entry_of(text, ("measures", number))
         entries[phrase] = replace(entry, measure=True)
+    for number, text in each(parsed.embedded_questions):
+        phrase, entry = entry_of(text, ("embedded_questions", number))
+        entries[phrase] = replace(entry, question=True)
     for number, text in each(parsed.complement_ends):
         phrase, entry = entry_of(text, ("complement_ends", number))
         entries[phrase] = replace(entry, complement_end=True)

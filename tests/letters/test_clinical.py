@@ -756,6 +756,18 @@ def test_conservative_care_that_did_not_work_however_written(summary: str) -> No
             False,
         ),
         ("The records do not state what pain relief tramadol provides.", "pain_relief", False),
+        # "which" asks what is missing right after the negation; elsewhere it opens a relative clause
+        (
+            "There is no mention of which activities have improved with tramadol.",
+            "functional_improvement",
+            False,
+        ),
+        ("The notes do not say which ADLs tramadol has improved.", "functional_improvement", False),
+        (
+            "Tramadol gave no relief at first, which changed once the dose was raised and function improved.",
+            "functional_improvement",
+            True,
+        ),
         # an embedded question of something else leaves the finding after it as written
         (
             "There is no record of when tramadol was started, and function has improved.",
