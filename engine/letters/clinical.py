@@ -484,6 +484,8 @@ class ClinicalReader:
             for m in context.triggers
         )
         unread = _UNREAD | rules.unread | cue.unread
+        if rules.suspicion and self._suspected(context):
+            unread = unread - {"possible"}
         if negated:
             # a past use denied is a denial ("no documentation of previous use of tramadol")
             unread = unread - {"historical"}
@@ -505,12 +507,19 @@ class ClinicalReader:
             return self._number(rules, match)
         return self._weeks_since(match)
 
-    @staticmethod
-    def _mention_value(rules: FactRules, context: Context) -> bool | None:
+    def _suspected(self, context: Context) -> bool:
+        """Whether a possible context is a clinician's suspicion of its finding."""
+        return "possible" in context and not any(
+            m.category == "possible" and m.trigger in self.context.not_suspicions for m in context.triggers
+        )
+
+    def _mention_value(self, rules: FactRules, context: Context) -> bool | None:
         """A mention in its context: true, false where negated or stated absent, None where unread
-        (a past use denied is a denial)."""
+        (a past use denied is a denial; a suspicion fact's suspected term is a suspicion)."""
         negated = bool(context.categories & _ABSENT)
         unread = _UNREAD | rules.unread
+        if rules.suspicion and self._suspected(context):
+            unread = unread - {"possible"}
         if negated:
             unread = unread - {"historical"}
         if context.categories & unread:

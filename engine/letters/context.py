@@ -129,6 +129,9 @@ class _ContextFile(_Strict):
     elided_after: list[Phrase] = []
     # words that open a sentence as an inverted conditional ("Were new deficits documented, ...")
     opening_conditionals: list[Phrase] = []
+    # possible-triggers that state no clinician's suspicion: a doubt ("a fracture is unlikely"), a
+    # conjecture about the whole clause ("it is possible that ...")
+    not_suspicions: list[Phrase] = []
     complements: list[Phrase] = []
     # question words that, right after a forward trigger, open its object ("does not say which
     # activities improved") though elsewhere they end every scope (a relative clause)
@@ -219,6 +222,7 @@ class ContextRules:
     adjectives: frozenset[tuple[str, ...]] = frozenset()
     placing_words: frozenset[str] = frozenset()
     opening_conditionals: frozenset[str] = frozenset()
+    not_suspicions: frozenset[str] = frozenset()
 
     def modifiers(self, text: str, words: Sequence[Word] | None = None) -> list[Modifier]:
         """The triggers of `text` with their scopes, in the order they stand."""
@@ -515,4 +519,5 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         frozenset(_phrase(t) for t in adjectival.triggers) if adjectival else frozenset(),
         frozenset(w for t in adjectival.placing_words for w in _phrase(t)) if adjectival else frozenset(),
         opening,
+        frozenset(" ".join(_phrase(text)) for _, text in each(parsed.not_suspicions)),
     )

@@ -114,6 +114,9 @@ class FactCues(_Strict):
     # the fact is a measured result: a negation of its measure ("the degree of relief was not
     # documented") is its absence (guidelines/context.yaml, measures)
     measured: bool = False
+    # the fact is itself a suspicion: a term the clinician suspects ("a meniscal tear is suspected",
+    # "on the differential") documents it; a doubt ("a fracture is unlikely") does not
+    suspicion: bool = False
     unread: list[Literal["indication", "planned", "historical"]] = []
     # the same, for this entry's cues only
     entry_unread: list[Literal["indication", "planned", "historical"]] = []
@@ -186,6 +189,7 @@ class FactRules:
     needs_name: frozenset[str]
     ignore_names: bool
     measured: bool
+    suspicion: bool
     prefer: Preference
     # contexts besides the possible, hypothetical, other-person and guideline ones that leave the
     # fact's terms unread
@@ -327,6 +331,7 @@ class _Loader:
                 needs_name=frozenset(options["needs_name"]),
                 ignore_names=options["ignore_names"],
                 measured=options["measured"],
+                suspicion=options["suspicion"],
                 prefer=options["prefer"],
                 unread=frozenset(options["unread"]),
                 co_mentioned_sections=options["co_mentioned_sections"],
@@ -472,6 +477,7 @@ class _Loader:
                 "needs_name": set(),
                 "ignore_names": False,
                 "measured": False,
+                "suspicion": False,
                 "prefer": "latest",
                 "unread": set(),
                 "co_mentioned_sections": frozenset(),
@@ -518,6 +524,7 @@ class _Loader:
             options["applies_to"] = cues.applies_to
         options["ignore_names"] = options["ignore_names"] or cues.ignore_names
         options["measured"] = options["measured"] or cues.measured
+        options["suspicion"] = options["suspicion"] or cues.suspicion
         options["unread"] = options["unread"] | set(cues.unread)
         if cues.needs_name:
             named_in = {"summary", "rationale"} if cues.needs_name is True else set(cues.needs_name)

@@ -1098,3 +1098,39 @@ WRITTEN_FINDINGS = [
 @pytest.mark.parametrize(("item", "summary", "fact", "expected"), WRITTEN_FINDINGS)
 def test_findings_as_clinicians_write_them(item: str, summary: str, fact: str, expected: object) -> None:
     assert read_one(item, summary).get(fact) == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "item", "fact", "expected"),
+    [
+        # a fact that is itself a suspicion is documented by what the clinician suspects
+        ("A meniscal tear is suspected.", "MRI of the right knee", "internal_derangement_suspected", True),
+        (
+            "A meniscal tear is on the differential.",
+            "MRI of the right knee",
+            "internal_derangement_suspected",
+            True,
+        ),
+        ("Obstructive sleep apnea is suspected.", "Polysomnography", "sleep_disorder_suspected", True),
+        # a doubt, a reviewer's conjecture about the clause and a request's purpose are not suspicions
+        ("A meniscal tear is unlikely.", "MRI of the right knee", "internal_derangement_suspected", None),
+        (
+            "It is possible that the ulnar-sided pain reflects a TFCC tear.",
+            "MRI of the right wrist",
+            "internal_derangement_suspected",
+            None,
+        ),
+        (
+            "The MRI is requested to rule out a meniscal tear.",
+            "MRI of the right knee",
+            "internal_derangement_suspected",
+            None,
+        ),
+        # a finding that is no suspicion stays unread when only suspected
+        ("Osteoarthritis of the knee is suspected.", "MRI of the right knee", "osteoarthritis", None),
+    ],
+)
+def test_a_suspicion_is_the_finding_of_a_suspicion_fact(
+    summary: str, item: str, fact: str, expected: bool | None
+) -> None:
+    assert read_one(item, f"The injured worker is 45. {summary}").get(fact) is expected
