@@ -1134,3 +1134,23 @@ def test_a_suspicion_is_the_finding_of_a_suspicion_fact(
     summary: str, item: str, fact: str, expected: bool | None
 ) -> None:
     assert read_one(item, f"The injured worker is 45. {summary}").get(fact) is expected
+
+
+@pytest.mark.parametrize(
+    ("rationale", "expected"),
+    [
+        # the Ottawa rules as examiners record them
+        ("Point tenderness at the posterior edge of the lateral malleolus was found.", True),
+        ("The patient could not take 4 steps unaided in the office.", True),
+        ("A fracture has not been excluded.", True),
+        ("He was able to take four steps without pain.", None),
+        ("No fracture was seen on the films.", False),
+    ],
+)
+def test_a_fracture_suspected_on_the_ottawa_rules(rationale: str, expected: bool | None) -> None:
+    assert (
+        read_one("X-rays of the left ankle, 3 views", "The injured worker is 45.", rationale).get(
+            "suspected_fracture"
+        )
+        is expected
+    )

@@ -106,6 +106,8 @@ def test_guideline_restatements(sentence: str) -> None:
         # what happened to this patient, and a date as notes write it
         "Symptoms have persisted despite 12 sessions of physical therapy.",
         "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
+        # what has not yet happened to this patient
+        "A fracture has not been excluded.",
         "While relaxants are supported for acute exacerbations, here the patient has used one for months.",
         "MTUS supports relaxants for acute exacerbations, but the submitted exam describes no spasm.",
         "Recent exam findings include positive straight leg raise on the left.",
