@@ -62,6 +62,9 @@ def test_findings_are_not_conclusions(sentence: str) -> None:
         "If there is no improvement, the medicines are tapered and discontinued.",
         "They also state, a response to the use of AEDs has been defined as a 30%-50% reduction in pain.",
         "Studies have shown that epidural injections give short-term relief at best.",
+        # a guideline's patient is "he or she"; its conditions speak of "the previous injection"
+        "The goal is to return the patient to his or her usual job.",
+        "Repeat blocks are supported only when the previous injection produced lasting relief.",
         "Randomized studies show no lasting benefit from passive modalities.",
         # a definition, whoever "the individual" in it is
         "To be homebound means the individual cannot leave home without help.",
@@ -108,6 +111,14 @@ def test_guideline_restatements(sentence: str) -> None:
         "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
         # what has not yet happened to this patient
         "A fracture has not been excluded.",
+        # a particular person, this record's documents and request, the simple past
+        "Her current ibuprofen and tramadol control the pain well.",
+        "The PR-2s record pain at 8/10.",
+        "The working diagnosis is right S1 radiculopathy.",
+        "The request states no goals for the additional acupuncture.",
+        "This is an initial prescription for a short course.",
+        "No pain contract is on file.",
+        "The benefit of the last cervical epidural wore off after three weeks.",
         "While relaxants are supported for acute exacerbations, here the patient has used one for months.",
         "MTUS supports relaxants for acute exacerbations, but the submitted exam describes no spasm.",
         "Recent exam findings include positive straight leg raise on the left.",
