@@ -1154,3 +1154,37 @@ def test_a_fracture_suspected_on_the_ottawa_rules(rationale: str, expected: bool
         )
         is expected
     )
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        # the count first, the course done after it; a trial named by its count
+        ("Four CBT sessions were authorized and completed in October.", 4),
+        ("The claimant completed the 4-visit trial of CBT.", 4),
+        # sessions asked for or authorized are not sessions had
+        ("Six CBT sessions were requested.", None),
+        ("Four CBT sessions were authorized.", None),
+    ],
+)
+def test_prior_sessions_counted_however_written(summary: str, expected: int | None) -> None:
+    facts = read_one(
+        "Cognitive behavioral therapy, 6 additional sessions", f"The injured worker is 45. {summary}"
+    )
+    assert facts.get("prior_visits") == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        # a course that changed nothing, and the pain still there after the care listed
+        ('PT x6 in 2014 "without lasting change".', True),
+        ("A two-week course of cyclobenzaprine w/o effect.", True),
+        ("PT x8 ended in a failure to progress in the strengthening program.", True),
+        ("She completed 10 PT visits and a home program, and the leg pain is still 7/10.", True),
+        ("PT x8 was completed without complications.", None),
+    ],
+)
+def test_care_that_changed_nothing(summary: str, expected: bool | None) -> None:
+    facts = read_one("MRI of the lumbar spine", f"The injured worker is 45. {summary}")
+    assert facts.get("conservative_care_failed") is expected
