@@ -109,6 +109,12 @@ def categories(sentence: str, finding: str) -> set[str]:
         # an embedded question leaves its content unread, not denied
         ("The note does not say whether the patient had prior therapy.", "prior therapy", {"hypothetical"}),
         ("The report does not reflect when the medication was prescribed.", "prescribed", set()),
+        # the criteria a reviewer finds unmet, listed past "but not limited to"
+        (
+            "The patient does not meet criteria for an MRI including, but not limited to, red flags or neurological dysfunction.",
+            "neurological dysfunction",
+            {"absent"},
+        ),
         # terminators: a turn of the sentence ends the scope
         ("The patient had no spasm, but there was tenderness.", "tenderness", set()),
         (
