@@ -111,7 +111,8 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("The report does not reflect when the medication was prescribed.", "prescribed", set()),
         # the criteria a reviewer finds unmet, listed past "but not limited to"
         (
-            "The patient does not meet criteria for an MRI including, but not limited to, red flags or neurological dysfunction.",
+            "The patient does not meet criteria for an MRI including, but not limited to,"
+            " red flags or neurological dysfunction.",
             "neurological dysfunction",
             {"absent"},
         ),
