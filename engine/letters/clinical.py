@@ -483,13 +483,7 @@ class ClinicalReader:
             m.category in _ABSENT and (cue.negation_after or m.direction == "forward")
             for m in context.triggers
         )
-        unread = _UNREAD | rules.unread | cue.unread
-        if rules.suspicion and self._suspected(context):
-            unread = unread - {"possible"}
-        if negated:
-            # a past use denied is a denial ("no documentation of previous use of tramadol")
-            unread = unread - {"historical"}
-        if context.categories & unread:
+        if context.categories & self._unread(rules, context, negated, cue.unread):
             return None
         if cue.how in ("mention", "near"):
             return not negated
@@ -507,6 +501,18 @@ class ClinicalReader:
             return self._number(rules, match)
         return self._weeks_since(match)
 
+    def _unread(
+        self, rules: FactRules, context: Context, negated: bool, extra: frozenset[str] = frozenset()
+    ) -> frozenset[str]:
+        """The contexts that leave a fact's term unread here: a past use denied is a denial ("no
+        documentation of previous use of tramadol"); a suspicion fact's suspected term, a suspicion."""
+        unread = _UNREAD | rules.unread | extra
+        if rules.suspicion and self._suspected(context):
+            unread = unread - {"possible"}
+        if negated:
+            unread = unread - {"historical"}
+        return unread
+
     def _suspected(self, context: Context) -> bool:
         """Whether a possible context is a clinician's suspicion of its finding."""
         return "possible" in context and not any(
@@ -514,15 +520,9 @@ class ClinicalReader:
         )
 
     def _mention_value(self, rules: FactRules, context: Context) -> bool | None:
-        """A mention in its context: true, false where negated or stated absent, None where unread
-        (a past use denied is a denial; a suspicion fact's suspected term is a suspicion)."""
+        """A mention in its context: true, false where negated or stated absent, None where unread."""
         negated = bool(context.categories & _ABSENT)
-        unread = _UNREAD | rules.unread
-        if rules.suspicion and self._suspected(context):
-            unread = unread - {"possible"}
-        if negated:
-            unread = unread - {"historical"}
-        if context.categories & unread:
+        if context.categories & self._unread(rules, context, negated):
             return None
         return not negated
 
