@@ -1147,6 +1147,57 @@ WRITTEN_FINDINGS = [
         "radicular_symptoms",
         True,
     ),
+    # care that has not controlled the complaint, no longer helps, helped for days, plateaued or
+    # left it worse; and its other side
+    (
+        "Trigger point injections x3",
+        "Eight PT visits and eight months of naproxen have not controlled the pain.",
+        "conservative_care_failed",
+        True,
+    ),
+    ("Trigger point injections x3", "PT has controlled the pain well.", "conservative_care_failed", None),
+    (
+        "Right carpal tunnel release",
+        "Has worn the splints nightly; no help now.",
+        "conservative_care_failed",
+        True,
+    ),
+    ("Right carpal tunnel release", "The splints are still helpful.", "conservative_care_failed", None),
+    ("Right knee arthroscopy", 'The injection "helped about a week."', "conservative_care_failed", True),
+    ("Right knee arthroscopy", "The injection helped for six months.", "conservative_care_failed", None),
+    ("Right knee arthroscopy", "PT x12 ending in a documented plateau.", "conservative_care_failed", True),
+    (
+        "Cervical epidural steroid injection C5-C6",
+        "PT x10, HEP, NSAID for 8 mos; arm pain rose 7 -> 8/10.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "Cervical epidural steroid injection C5-C6",
+        "PT x10; arm pain fell to 3/10.",
+        "conservative_care_failed",
+        None,
+    ),
+    # another reviewer's stated reason is not the record
+    (
+        "Right carpal tunnel release",
+        'UR\'s "no failed conservative care" is contradicted.',
+        "conservative_care_failed",
+        None,
+    ),
+    (
+        "Right carpal tunnel release",
+        "There is no failed conservative care.",
+        "conservative_care_failed",
+        False,
+    ),
+    # the score on the days it is taken beside the score without it
+    (
+        "Naproxen 550mg #60",
+        "On naproxen, pain is 4/10 on days she takes it vs 6/10 w/o.",
+        "pain_relief",
+        True,
+    ),
 ]
 
 

@@ -154,6 +154,8 @@ def categories(sentence: str, finding: str) -> set[str]:
         # historical and someone else's
         ("She has a history of peptic ulcer disease.", "peptic ulcer disease", {"historical"}),
         ("His mother has diabetes.", "diabetes", {"other_person"}),
+        # another reviewer's stated reason
+        ("The UR reviewer stated there was spasm.", "spasm", {"other_person"}),
         # a guideline's clause inside a sentence about this patient
         (
             "MTUS supports relaxants in patients with acute spasm; here, the patient has spasm.",

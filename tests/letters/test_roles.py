@@ -76,6 +76,8 @@ def test_findings_are_not_conclusions(sentence: str) -> None:
         # the literature by author and year, and what a treatment is indicated for
         "Active modalities are associated with better outcomes (Fritz, 2007).",
         "NSAIDs are indicated for osteoarthritis of the knee and hip.",
+        # a numbered criterion as the guideline lists it, not yet checked against the record
+        "(3) medical management therapies such as stretching have failed to control pain.",
     ],
 )
 def test_guideline_restatements(sentence: str) -> None:
@@ -128,6 +130,9 @@ def test_guideline_restatements(sentence: str) -> None:
         "Mechanism of injury occurred when the injured worker fell from a ladder.",
         "The recommendation was to continue physical therapy for the left shoulder.",
         "There is also documentation of long term neck problems.",
+        # a reviewer's check of the record against the guideline's numbered criteria
+        "(3) PT x8, daily stretching, pain still 6/10 w/ HA 2-3x/wk: met.",
+        "(4) no arm sx, Spurling neg, normal neuro exam - not met.",
     ],
 )
 def test_findings_about_the_patient_are_read(sentence: str) -> None:
