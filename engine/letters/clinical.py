@@ -56,6 +56,8 @@ _TOPICAL_STRENGTH = re.compile(
     r"\s*(?:\d+(?:\.\d+)?\s*%|(?:topical|gel|cream|patch(?:es)?|ointment|lotion|solution)\b)", re.I
 )
 _ABSENT = frozenset({"negated", "absent"})
+# Terms that state their fact's value outright (a mention's value depends on its context).
+_EXPLICIT = frozenset({"true", "false", "lower", "higher"})
 
 # --- observations ----------------------------------------------------------------------------------------
 
@@ -377,7 +379,7 @@ class ClinicalReader:
             value = self._value(cue, match, context)
             if value is not None:
                 read.append((cue.fact, match, context, value))
-                if cue.how in ("true", "false"):
+                if cue.how in _EXPLICIT:
                     decided.setdefault(cue.fact, []).append((match.start(), match.end()))
         modifiers = self._modifiers_of(sentence) if read else []
         for fact, match, context, value in read:
@@ -495,6 +497,8 @@ class ClinicalReader:
             return None
         if cue.how in ("true", "false"):
             return cue.how == "true"
+        if cue.how in ("lower", "higher"):
+            return _compared(cue.how, match)
         if cue.how == "value":
             return cue.value
         if cue.how == "number":
@@ -616,3 +620,11 @@ def _most_specific(matches: list[tuple[Cue, re.Match[str]]]) -> list[tuple[Cue, 
             kept.append((cue, match))
     kept.sort(key=lambda pair: (pair[1].start(), pair[1].end()))
     return kept
+
+
+def _compared(how: str, match: re.Match[str]) -> bool | None:
+    """Whether a measure written twice moved the way its cue asks: lower (a pain score) or higher."""
+    before, after = parse_number(match.group("before")), parse_number(match.group("after"))
+    if before is None or after is None:
+        return None
+    return after < before if how == "lower" else after > before

@@ -98,6 +98,10 @@ class FactCues(_Strict):
     near: list[Near] = []
     true: list[Regex] = []
     false: list[Regex] = []
+    # a measure written twice, (?P<before>...) and (?P<after>...): the fact is true where the second
+    # is lower (a pain or depression score) or higher (a walking time), and false where it is not
+    lower: list[Regex] = []
+    higher: list[Regex] = []
     values: dict[str, list[Regex]] = {}
     number: list[Regex] = []
     units: dict[str, float] = {}
@@ -135,7 +139,7 @@ class CueFile(_Strict):
     diagnoses: list[Regex] = []
 
 
-CueKind = Literal["mention", "near", "true", "false", "value", "number", "since"]
+CueKind = Literal["mention", "near", "true", "false", "lower", "higher", "value", "number", "since"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +424,8 @@ class _Loader:
             ("mention", boolean, "boolean"),
             ("true", boolean, "boolean"),
             ("false", boolean, "boolean"),
+            ("lower", boolean, "boolean"),
+            ("higher", boolean, "boolean"),
             ("co_mentioned", boolean, "boolean"),
             ("values", enum, "enum"),
             ("number", numeric, "integer or number"),
@@ -441,6 +447,13 @@ class _Loader:
         for how in ("mention", "true", "false"):
             for index, regex in enumerate(getattr(cues, how)):
                 self._add_cue(document, (*where, how, index), name, how, regex, entry)
+        for how in ("lower", "higher"):
+            for index, regex in enumerate(getattr(cues, how)):
+                cue = self._add_cue(document, (*where, how, index), name, how, regex, entry)
+                if not {"before", "after"} <= cue.pattern.groupindex.keys():
+                    raise document.error(
+                        (*where, how, index), f"a {how!r} cue needs groups (?P<before>...) and (?P<after>...)"
+                    )
         if cues.near and not boolean:
             raise document.error(
                 (*where, "near"), f"'near' cues need a boolean fact; {name!r} is {spec.type}"

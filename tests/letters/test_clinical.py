@@ -269,6 +269,8 @@ def _cue_dir(tmp_path: Path, text: str) -> Path:
         ("facts:\n  age:\n    mention: [aged]\n", 3, "'mention' cues need a boolean fact"),
         ("facts:\n  age:\n    number: ['aged \\d+']\n", 3, "needs a group (?P<value>...)"),
         ("facts:\n  work_status:\n    values:\n      retired: [retired]\n", 4, "not a value of fact"),
+        ("facts:\n  pain_relief:\n    lower: ['pain (\\d+) to (\\d+)']\n", 3, "needs groups (?P<before>"),
+        ("facts:\n  age:\n    higher: ['aged (?P<before>\\d+) (?P<after>\\d+)']\n", 3, "need a boolean fact"),
         ("facts:\n  pain_relief:\n    applies_to: {kinds: [no_kind]}\n", 3, "unknown treatment kind"),
         ("facts:\n  muscle_spasm:\n    mentions: [spasm]\n", 3, "Extra inputs are not permitted"),
         (
@@ -1191,13 +1193,60 @@ WRITTEN_FINDINGS = [
         "conservative_care_failed",
         False,
     ),
-    # the score on the days it is taken beside the score without it
+    # a score measured twice: relief where the second is lower, none where it is not
     (
         "Naproxen 550mg #60",
         "On naproxen, pain is 4/10 on days she takes it vs 6/10 w/o.",
         "pain_relief",
         True,
     ),
+    ("Naproxen 550mg #60", "Naproxen: pain 6/10 when she takes it and 6/10 without.", "pain_relief", False),
+    ("Naproxen 550mg #60", "Naproxen: pain is 8/10 without and 4/10 with it.", "pain_relief", True),
+    ("Naproxen 550mg #60", "Naproxen: pain increased from 4/10 to 7/10.", "pain_relief", False),
+    (
+        "Cognitive behavioral therapy x6",
+        "After CBT x4: PHQ-9 today 11 (from 19).",
+        "functional_improvement",
+        True,
+    ),
+    (
+        "Cognitive behavioral therapy x6",
+        "After CBT: BDI-II 31 -> 19, BAI 22 -> 14.",
+        "functional_improvement",
+        True,
+    ),
+    ("Cognitive behavioral therapy x6", "After CBT, PHQ-9 19 -> 22.", "functional_improvement", False),
+    (
+        "Cognitive behavioral therapy x6",
+        "After CBT the ODI improved from 40% to 22%.",
+        "functional_improvement",
+        True,
+    ),
+    ("Cognitive behavioral therapy x6", "After CBT, BDI-II down 12 points.", "functional_improvement", True),
+    # what the patient does again, or for the first time since the injury
+    ("Cognitive behavioral therapy x6", "Since CBT he is driving again.", "functional_improvement", True),
+    (
+        "Cognitive behavioral therapy x6",
+        "After CBT he drove to the lake for the first time since the injury.",
+        "functional_improvement",
+        True,
+    ),
+    (
+        "Cognitive behavioral therapy x6",
+        "After CBT the pain spread to the leg for the first time since the injury.",
+        "functional_improvement",
+        None,
+    ),
+    (
+        "Cognitive behavioral therapy x6",
+        "After CBT he has gone from spending most afternoons in bed to a daily walk.",
+        "functional_improvement",
+        True,
+    ),
+    # a course's shorthand, done or dated, is a prior course; planned, not
+    ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
+    ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
+    ("Physical therapy x6, lumbar", "Plan: PT x6, 2x/wk.", "prior_visits", None),
 ]
 
 
