@@ -531,6 +531,8 @@ class ClinicalReader:
         return not negated
 
     def _number(self, rules: FactRules, match: re.Match[str]) -> FactValue | None:
+        if "value" not in match.re.groupindex:
+            return _percent_reduction(match)
         # an empty value group stands for one ("for the past year")
         number = parse_number(match.group("value") or "1")
         if number is None:
@@ -628,3 +630,11 @@ def _compared(how: str, match: re.Match[str]) -> bool | None:
     if before is None or after is None:
         return None
     return after < before if how == "lower" else after > before
+
+
+def _percent_reduction(match: re.Match[str]) -> FactValue | None:
+    """The share by which a score fell, in whole percent ("pain 7/10 -> 1/10": 86)."""
+    before, after = parse_number(match.group("before")), parse_number(match.group("after"))
+    if before is None or after is None or before <= 0 or after > before:
+        return None
+    return round((before - after) / before * 100)

@@ -472,8 +472,12 @@ class _Loader:
                 self._add_cue(document, (*where, "values", value, index), name, "value", regex, entry, value)
         for index, regex in enumerate(cues.number):
             cue = self._add_cue(document, (*where, "number", index), name, "number", regex, entry)
-            if "value" not in cue.pattern.groupindex:
-                raise document.error((*where, "number", index), "a number cue needs a group (?P<value>...)")
+            groups = cue.pattern.groupindex.keys()
+            if "value" not in groups and not {"before", "after"} <= groups:
+                raise document.error(
+                    (*where, "number", index),
+                    "a number cue needs a group (?P<value>...), or (?P<before>...) and (?P<after>...)",
+                )
         for index, regex in enumerate(cues.since):
             cue = self._add_cue(document, (*where, "since", index), name, "since", regex, entry)
             if "date" not in cue.pattern.groupindex:

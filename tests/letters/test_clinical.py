@@ -1243,6 +1243,38 @@ WRITTEN_FINDINGS = [
         "functional_improvement",
         True,
     ),
+    # a diagnostic block's response from the pain diary's scores, and the program the procedure goes with
+    (
+        "Bilateral L4-L5 and L5-S1 radiofrequency ablation",
+        "He underwent L3 and L4 medial branch blocks; his pain diary records 7/10 before the procedure,"
+        " 1/10 at thirty minutes.",
+        "diagnostic_block_relief_percent",
+        86,
+    ),
+    (
+        "Bilateral L4-L5 and L5-S1 radiofrequency ablation",
+        "#1 08/17/2016, 2% lidocaine 0.5 mL/level: 7/10 -> 1/10 at 30 min.",
+        "diagnostic_block_relief_percent",
+        86,
+    ),
+    (
+        "Bilateral L4-L5 and L5-S1 radiofrequency ablation",
+        "Medial branch blocks with 2% lidocaine were done.",
+        "diagnostic_block_relief_percent",
+        None,
+    ),
+    (
+        "Bilateral L4-L5 and L5-S1 radiofrequency ablation",
+        "Plan: RF neurotomy, then resume HEP + core stabilization program.",
+        "adjunct_to_active_program",
+        True,
+    ),
+    (
+        "Bilateral L4-L5 and L5-S1 radiofrequency ablation",
+        "He does not plan to resume the HEP.",
+        "adjunct_to_active_program",
+        False,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
