@@ -1275,6 +1275,15 @@ WRITTEN_FINDINGS = [
         "adjunct_to_active_program",
         False,
     ),
+    # scores with and without the drug as notes abbreviate them; a plan that continues a drug, or a
+    # drug switched to, is its course so far
+    ("OxyContin 20mg #60", "PR-2: LBP 8/10 w/o meds, 6/10 w/ meds.", "pain_relief", True),
+    ("OxyContin 20mg #60", "S: LBP 7-8/10 w/o meds -> 3-4/10 after the OxyContin dose.", "pain_relief", True),
+    ("OxyContin 20mg #60", "Pain 5/10 -> 7/10 on OxyContin.", "pain_relief", False),
+    ("OxyContin 20mg #60", "A/P: cont OxyContin 20 mg q12h #60.", "prior_course", True),
+    ("OxyContin 20mg #60", "Norco through mid-2014, switched 08/2014 to OxyContin.", "prior_course", True),
+    ("OxyContin 20mg #60", "She continues to have pain; OxyContin was requested.", "prior_course", None),
+    ("OxyContin 20mg #60", "Plan: start OxyContin 20 mg q12h.", "prior_course", None),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
