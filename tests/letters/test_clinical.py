@@ -1284,6 +1284,26 @@ WRITTEN_FINDINGS = [
     ("OxyContin 20mg #60", "Norco through mid-2014, switched 08/2014 to OxyContin.", "prior_course", True),
     ("OxyContin 20mg #60", "She continues to have pain; OxyContin was requested.", "prior_course", None),
     ("OxyContin 20mg #60", "Plan: start OxyContin 20 mg q12h.", "prior_course", None),
+    # a score before and after a dose in words; nothing found of what monitoring looks for
+    (
+        "Norco 10/325mg #120",
+        "She rated her pain 8/10 on waking, before her first Norco tablet, and 4/10 forty-five minutes after it.",
+        "pain_relief",
+        True,
+    ),
+    (
+        "Norco 10/325mg #120",
+        "Norco: a morning score of 8/10 falling to 4/10 within the hour.",
+        "pain_relief",
+        True,
+    ),
+    (
+        "Norco 10/325mg #120",
+        "A consistent screen leaves nothing to suggest misuse.",
+        "aberrant_behavior_monitored",
+        True,
+    ),
+    ("Norco 10/325mg #120", "There was no assessment for misuse.", "aberrant_behavior_monitored", False),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
