@@ -1287,7 +1287,7 @@ WRITTEN_FINDINGS = [
     # a score before and after a dose in words; nothing found of what monitoring looks for
     (
         "Norco 10/325mg #120",
-        "She rated her pain 8/10 on waking, before her first Norco tablet, and 4/10 forty-five minutes after it.",
+        "She rated her pain 8/10 on waking, before her first Norco, and 4/10 forty-five minutes after it.",
         "pain_relief",
         True,
     ),
