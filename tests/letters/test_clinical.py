@@ -1304,6 +1304,37 @@ WRITTEN_FINDINGS = [
         True,
     ),
     ("Norco 10/325mg #120", "There was no assessment for misuse.", "aberrant_behavior_monitored", False),
+    # a scale read twice in prose, motion and strength measured twice, the job taken up again
+    (
+        "Chiropractic treatment, 6 additional visits",
+        "The chiropractor writes: at intake his Oswestry score was 46%; today it is 28%.",
+        "functional_improvement",
+        True,
+    ),
+    (
+        "Chiropractic treatment, 6 additional visits",
+        "After the chiropractic trial, lumbar flexion has gone from 40 to 60 degrees.",
+        "functional_improvement",
+        True,
+    ),
+    (
+        "Chiropractic treatment, 6 additional visits",
+        "After chiropractic, flexion 60 -> 40 deg.",
+        "functional_improvement",
+        False,
+    ),
+    (
+        "Chiropractic treatment, 6 additional visits",
+        "After chiropractic, lumbar flexion 40 to 60 degrees with pain.",
+        "functional_improvement",
+        None,
+    ),
+    (
+        "Chiropractic treatment, 6 additional visits",
+        "After chiropractic care his employer took him back to his regular job with no restrictions.",
+        "functional_improvement",
+        True,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
