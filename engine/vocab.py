@@ -394,6 +394,9 @@ class BodyRegion(VocabModel):
 class BodyRegionFile(VocabModel):
     side_words: SideWords
     regions: Annotated[list[BodyRegion], Field(min_length=1)]
+    # signs and tests that hold a region's word, by the region they test ("straight leg raise": the
+    # lumbar roots, not the leg)
+    signs: dict[NonEmpty, SnakeId] = {}
 
 
 # Kinds the item normalizer names in code; the treatments file must define them.
@@ -554,6 +557,9 @@ class Vocabulary:
         for region in region_file.regions:
             for phrase in region.words:
                 self.region_words.add(phrase, region.id)
+        self.sign_words: PhraseMatcher[str] = PhraseMatcher()
+        for phrase, region_id in region_file.signs.items():
+            self.sign_words.add(phrase, region_id)
         self.side_words: PhraseMatcher[Side] = PhraseMatcher()
         for side in ("left", "right", "bilateral"):
             for phrase in getattr(region_file.side_words, side):
@@ -881,6 +887,10 @@ def _check_treatments(doc: YamlDocument, region_ids: frozenset[str]) -> tuple[Tr
 
 def _check_regions(doc: YamlDocument, catalog: Catalog) -> BodyRegionFile:
     region_file = validate(doc, BodyRegionFile)
+    known = {region.id for region in region_file.regions}
+    for phrase, region_id in region_file.signs.items():
+        if region_id not in known:
+            raise doc.error(("signs", phrase), f"unknown region {region_id!r}")
     editions = {e.id for d in catalog.documents for e in d.editions}
     odg_chapters = {c.id for d in catalog.documents for c in d.chapters}
     region_ids: dict[str, str] = {}

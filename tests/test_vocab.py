@@ -548,6 +548,12 @@ def _broken(tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, int]:
             "unknown guideline edition 'mtus-acoem-knee-2005'",
         ),
         (
+            "body-regions.yaml",
+            "  straight leg raise: lumbar",
+            "  straight leg raise: low_back",
+            "unknown region 'low_back'",
+        ),
+        (
             "drugs.yaml",
             "  - generic: esomeprazole\n    class: ppi",
             "  - generic: esomeprazole\n    class: ppi\n    class: ppi",

@@ -98,7 +98,13 @@ def places_named(
     """The body parts a sentence names: (region, side or None), spinal levels ("L4-5") included;
     `tokens` may give the text's words (engine.vocab.tokenize)."""
     tokens = tokenize(text) if tokens is None else tokens
-    found = [(m.start, m.end, m.payload) for m in vocab.region_words.find(text, tokens)]
+    # a sign stands for the region it tests, whatever region's word it holds
+    signs = [(m.start, m.end, m.payload) for m in vocab.sign_words.find(text, tokens)]
+    found = signs + [
+        (m.start, m.end, m.payload)
+        for m in vocab.region_words.find(text, tokens)
+        if not any(start <= m.start and m.end <= end for start, end, _ in signs)
+    ]
     for match in _SPINAL_LEVEL.finditer(text):
         region = vocab.region_by_spinal_letter.get(match.group("letter"))
         if region is not None:

@@ -136,6 +136,17 @@ def test_a_summary_finding_bears_on_the_requests_for_the_body_part_it_names() ->
     assert relaxant["muscle_spasm"] is True and relaxant["nerve_tension_sign"] is True
 
 
+def test_a_sign_is_a_finding_of_the_region_it_tests_not_of_the_word_it_holds() -> None:
+    case = letter_case(
+        "The lumbar examination showed a negative straight leg raise bilaterally and 5/5 strength.",
+        ("Aquatic therapy 2x3, bilateral knees", "The request is for therapy."),
+        ("EMG of the bilateral lower extremities", "The request is for a study."),
+    )
+    knees, legs = values(case, 0), values(case, 1)
+    assert "nerve_tension_sign" not in knees and "objective_functional_deficits" not in knees
+    assert legs["nerve_tension_sign"] is False
+
+
 def test_a_finding_of_one_side_does_not_bear_on_the_other() -> None:
     case = letter_case(
         "The left knee had decreased range of motion.",
@@ -1333,6 +1344,12 @@ WRITTEN_FINDINGS = [
         "Chiropractic treatment, 6 additional visits",
         "After chiropractic care his employer took him back to his regular job with no restrictions.",
         "functional_improvement",
+        True,
+    ),
+    (
+        "Aquatic therapy 2x3, bilateral knees",
+        "She ambulated with a cane.",
+        "objective_functional_deficits",
         True,
     ),
     # a course's shorthand, done or dated, is a prior course; planned, not

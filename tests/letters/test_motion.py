@@ -61,6 +61,9 @@ def test_a_measure_short_of_the_normal_is_limited_and_one_near_it_is_not(
         # the number before the motion, and an arc's end
         ("The right knee had 100 degrees of flexion.", [("knee", "flexion", 100)]),
         ("Knee flexion 0-120 degrees.", [("knee", "flexion", 120)]),
+        # a hinge joint's range written as its arc
+        ("The left knee had range of motion of 5 to 105 degrees.", [("knee", "flexion", 105)]),
+        ("Lumbar range of motion was 40 degrees.", []),
         # the measure over its normal, degrees unwritten; a grade out of 5 or 10 is not a measure
         (
             "Lumbar ROM: flexion 40/90, extension 10/25.",
