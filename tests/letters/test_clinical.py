@@ -1352,6 +1352,13 @@ WRITTEN_FINDINGS = [
         "objective_functional_deficits",
         True,
     ),
+    # the remedy named beside an opioid's adverse effect is no subject of it
+    (
+        "Norco 10/325mg #120",
+        "She reported mild constipation, controlled with docusate, and denied sedation.",
+        "side_effects_assessed",
+        True,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
