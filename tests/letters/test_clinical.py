@@ -1359,6 +1359,11 @@ WRITTEN_FINDINGS = [
         "side_effects_assessed",
         True,
     ),
+    # the first of its class: none before
+    ("Cyclobenzaprine 7.5mg #20", "No prior muscle relaxant.", "prior_course", False),
+    ("Cyclobenzaprine 7.5mg #20", "This is his first Rx for a relaxant.", "prior_course", False),
+    ("Cyclobenzaprine 7.5mg #20", "He has never taken a muscle relaxant.", "prior_course", False),
+    ("Cyclobenzaprine 7.5mg #20", "No NSAIDs.", "prior_course", None),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
