@@ -1364,6 +1364,19 @@ WRITTEN_FINDINGS = [
     ("Cyclobenzaprine 7.5mg #20", "This is his first Rx for a relaxant.", "prior_course", False),
     ("Cyclobenzaprine 7.5mg #20", "He has never taken a muscle relaxant.", "prior_course", False),
     ("Cyclobenzaprine 7.5mg #20", "No NSAIDs.", "prior_course", None),
+    # care without adequate relief; a limb that may bear no weight
+    (
+        "Right carpal tunnel corticosteroid injection",
+        "She has tried a night splint and an OTC NSAID w/o adequate relief.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "Home health skilled nursing visits 3x4",
+        "He is to remain non-weight-bearing on the right lower extremity.",
+        "objective_functional_deficits",
+        True,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),

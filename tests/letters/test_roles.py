@@ -130,6 +130,8 @@ def test_guideline_restatements(sentence: str) -> None:
         "Mechanism of injury occurred when the injured worker fell from a ladder.",
         "The recommendation was to continue physical therapy for the left shoulder.",
         "There is also documentation of long term neck problems.",
+        # what UR certified is another request: the record
+        "Tx: meloxicam 7.5 mg qd for ankle pain (UR certified 03/15/2016); omeprazole 20 mg qd.",
         # a reviewer's check of the record against the guideline's numbered criteria
         "(3) PT x8, daily stretching, pain still 6/10 w/ HA 2-3x/wk: met.",
         "(4) no arm sx, Spurling neg, normal neuro exam - not met.",
