@@ -294,6 +294,10 @@ def request_facts(normalized: NormalizedItem, text: TextSpan, vocab: Vocabulary)
             put("visits_per_week", frequency.per_week.high)
         if frequency.weeks is not None:
             put("weeks_requested", frequency.weeks.high)
+        if frequency.hours_per_day is not None:
+            # a service given so many hours a day, on the days a week written, or daily
+            days = frequency.per_week.high if frequency.per_week is not None else 7
+            put("hours_per_week", _number(frequency.hours_per_day.high * days))
     elif normalized.frequency_unspecified:
         put("frequency_specified", False)
     if "weeks_requested" not in facts and normalized.duration is not None:

@@ -18,8 +18,9 @@ import engine.paths
 from engine.errors import InputError
 from engine.facts import Case, Documented, check_case, load_case, load_fact_vocabulary
 from engine.letters.caseio import compare_cases, compare_transcribed, summarize, write_case
-from engine.letters.extract import build_case, extract_case
-from engine.letters.model import ParsedLetter
+from engine.letters.extract import build_case, extract_case, request_facts
+from engine.letters.items import normalize_item
+from engine.letters.model import ParsedLetter, TextSpan
 from engine.letters.parse import parse_letter, parse_text
 from engine.paths import LETTERS_DIR
 from engine.vocab import load_vocabulary
@@ -427,3 +428,20 @@ def test_the_weeks_since_the_injury_come_from_the_header_dates() -> None:
     assert since is not None and since.value == 44.3
     quoted = [(e.section, e.quote) for e in since.evidence]
     assert quoted == [("header", "03/01/2016"), ("header", "01/05/2017")]
+
+
+@pytest.mark.parametrize(
+    ("heading", "hours"),
+    [
+        ("Home health aide, 4 hours/day, 5 days/week for 6 weeks", 20),
+        ("Home health aide 8 hours per day, 7 days per week for 4 weeks", 56),
+        # a service so many hours a day, days unwritten, is daily
+        ("Home health aide 4 hours a day for 6 weeks", 28),
+    ],
+)
+def test_the_hours_a_week_of_a_service_requested_by_the_day(heading: str, hours: int) -> None:
+    vocab = load_vocabulary()
+    facts = request_facts(
+        normalize_item(heading, vocab), TextSpan(start=0, end=len(heading), text=heading), vocab
+    )
+    assert facts["hours_per_week"].value == hours
