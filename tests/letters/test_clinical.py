@@ -1377,6 +1377,38 @@ WRITTEN_FINDINGS = [
         "objective_functional_deficits",
         True,
     ),
+    # the complaint still there after a completed course; what the patient would undergo; a study's
+    # finding of both roots
+    (
+        "MRI of the right knee",
+        "He has recurrent giving way after a completed course of therapy.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "MRI of the right knee",
+        "The problem is mechanical instability, which strengthening has not corrected.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "MRI of the right knee",
+        "He told his surgeon he would consider reconstruction.",
+        "surgical_candidate",
+        True,
+    ),
+    (
+        "Repeat bilateral L4-L5 transforaminal epidural steroid injections",
+        "A lumbar MRI showed stenosis contacting both traversing L5 nerve roots.",
+        "nerve_root_compromise_on_imaging",
+        True,
+    ),
+    (
+        "Repeat bilateral L4-L5 transforaminal epidural steroid injections",
+        "The MRI showed no compression of the L5 roots.",
+        "nerve_root_compromise_on_imaging",
+        False,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
