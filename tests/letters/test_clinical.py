@@ -1409,6 +1409,19 @@ WRITTEN_FINDINGS = [
         "nerve_root_compromise_on_imaging",
         False,
     ),
+    # an injection abbreviated, sessions in the pool
+    (
+        "Right knee corticosteroid injection",
+        "Last R knee steroid inj 1/2016 gave 50% relief.",
+        "pain_relief_percent",
+        50,
+    ),
+    (
+        "Aquatic therapy 2x4 lumbar spine",
+        "She attended 8 of the 10 authorized pool sessions.",
+        "prior_visits",
+        8,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
