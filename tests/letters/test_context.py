@@ -88,9 +88,9 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Functional improvement was not documented.", "Functional improvement", {"absent"}),
         # no account given, nothing said or done, looked for in vain
         ("There is no account of ongoing low back spasm.", "spasm", {"absent"}),
-        ("The PR-2s do not say whether urine drug testing was done.", "urine drug testing", {"absent"}),
+        ("The notes do not say the Norco gives any pain relief.", "pain relief", {"absent"}),
         ("In three years no one has sent a single urine specimen.", "urine specimen", {"absent"}),
-        ("One looks in vain through the PR-2s for a functional gain.", "functional gain", {"absent"}),
+        ("One looks in vain through the PR-2s to find a functional gain.", "functional gain", {"absent"}),
         ("A home exercise program has not been described.", "home exercise program", {"absent"}),
         # a list after one trigger: "no evidence of X or any findings consistent with Y"
         (
