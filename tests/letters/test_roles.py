@@ -130,6 +130,8 @@ def test_guideline_restatements(sentence: str) -> None:
         "Mechanism of injury occurred when the injured worker fell from a ladder.",
         "The recommendation was to continue physical therapy for the left shoulder.",
         "There is also documentation of long term neck problems.",
+        # "this is a first ..." names this request, no drug's monograph
+        "This is a first Rx NSAID, not a renewal of a drug that has failed.",
         # what UR certified is another request: the record
         "Tx: meloxicam 7.5 mg qd for ankle pain (UR certified 03/15/2016); omeprazole 20 mg qd.",
         # a reviewer's check of the record against the guideline's numbered criteria
