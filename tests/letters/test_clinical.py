@@ -1422,6 +1422,37 @@ WRITTEN_FINDINGS = [
         "prior_visits",
         8,
     ),
+    # care not given, care that is helping, the same score with and without the drug
+    (
+        "Cervical epidural steroid injection C5-6",
+        "Physical therapy was not tried.",
+        "conservative_care_tried",
+        False,
+    ),
+    (
+        "Cervical epidural steroid injection C5-6",
+        "Physical therapy was tried.",
+        "conservative_care_tried",
+        True,
+    ),
+    (
+        "MRI cervical spine",
+        "She is two weeks into physical therapy that is already easing her neck pain.",
+        "conservative_care_failed",
+        False,
+    ),
+    (
+        "MRI cervical spine",
+        "Chiropractic and PT have both helped him considerably.",
+        "conservative_care_failed",
+        False,
+    ),
+    (
+        "Norco 10/325mg #120",
+        "The PR-2s record pain at 8/10 at every visit, with and without Norco alike.",
+        "pain_relief",
+        False,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
