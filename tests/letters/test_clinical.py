@@ -1453,6 +1453,36 @@ WRITTEN_FINDINGS = [
         "pain_relief",
         False,
     ),
+    # absence as reviewers state it: a class of condition undocumented, a part never injected, use
+    # unchanged, surgery refused, open foramina, a flare settled, a test abbreviated negative
+    ("Gabapentin 300mg #90", "No neuropathic condition is documented.", "neuropathic_pain", False),
+    ("Norco 10/325mg #120", "No one has sent a single urine specimen.", "urine_drug_screening", False),
+    (
+        "Cervical epidural steroid injection C5-6",
+        "Her opioid use went on unchanged after the prior injection.",
+        "medication_use_reduced",
+        False,
+    ),
+    (
+        "MRI cervical spine",
+        "He would not have neck surgery under any circumstances.",
+        "surgical_candidate",
+        False,
+    ),
+    (
+        "Lumbar epidural steroid injection L4-5",
+        "The lumbar MRI shows no contact with any nerve root.",
+        "nerve_root_compromise_on_imaging",
+        False,
+    ),
+    (
+        "Cervical epidural steroid injection C5-6",
+        "The MRI showed a 2 mm disc bulge at C5-6 with patent foramina.",
+        "nerve_root_compromise_on_imaging",
+        False,
+    ),
+    ("Cyclobenzaprine 10mg #60", "The January flare has settled.", "acute_exacerbation", False),
+    ("MRI lumbar spine", "SLR neg bilat to 80 degrees.", "nerve_tension_sign", False),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
