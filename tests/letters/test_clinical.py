@@ -1483,6 +1483,26 @@ WRITTEN_FINDINGS = [
     ),
     ("Cyclobenzaprine 10mg #60", "The January flare has settled.", "acute_exacerbation", False),
     ("MRI lumbar spine", "SLR neg bilat to 80 degrees.", "nerve_tension_sign", False),
+    # pain kept to the spine; no warning signs; a diagnostic block's response is no treatment's relief
+    (
+        "Lumbar epidural steroid injection L4-5",
+        "The pain stays in the low back and goes no farther than the buttocks.",
+        "radicular_symptoms",
+        False,
+    ),
+    ("X-ray lumbar spine", "A lumbar strain, free of any of the warning signs.", "red_flags", False),
+    (
+        "Radiofrequency ablation bilateral L4-5, L5-S1",
+        "The diagnostic medial branch blocks gave 85% relief for six hours.",
+        "pain_relief_percent",
+        None,
+    ),
+    (
+        "Lumbar epidural steroid injection L5-S1",
+        "The last lumbar ESI gave 60% relief.",
+        "pain_relief_percent",
+        60,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
