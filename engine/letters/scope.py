@@ -82,8 +82,9 @@ def _same_side(side: str | None, other: str | None) -> bool:
     return side is None or other is None or side == other or "bilateral" in (side, other)
 
 
+# a vertebra is numbered from 1 ("L 0-125" is a range of motion, not a level)
 _SPINAL_LEVEL = re.compile(
-    r"(?<![A-Za-z0-9])(?P<letter>[CTLS])\s?\d{1,2}(?:\s*[-–/]\s*[CTLS]?\s?\d{1,2})?(?![A-Za-z0-9%])"
+    r"(?<![A-Za-z0-9])(?P<letter>[CTLS])\s?(?:1[0-2]|[1-9])(?:\s*[-–/]\s*[CTLS]?\s?(?:1[0-2]|[1-9]))?(?![A-Za-z0-9%])"
 )
 # A side word applies to the region named right after it, across at most this many words, or to
 # the region before it ("... straight leg raise was positive on the left") across at most

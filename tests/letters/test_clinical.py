@@ -147,6 +147,16 @@ def test_a_sign_is_a_finding_of_the_region_it_tests_not_of_the_word_it_holds() -
     assert legs["nerve_tension_sign"] is False
 
 
+def test_a_range_of_motion_written_with_the_other_side_names_no_spinal_level() -> None:
+    case = letter_case(
+        "O: ROM R 0-105 (L 0-125); quad 4/5 R; antalgic gait.",
+        ("Physical therapy 2x3, right knee", "The request is for therapy."),
+        ("Lumbar epidural steroid injection L4-5", "The request is for an injection."),
+    )
+    knee = {**values(case), **values(case, 0)}
+    assert knee["objective_functional_deficits"] is True
+
+
 def test_a_finding_of_one_side_does_not_bear_on_the_other() -> None:
     case = letter_case(
         "The left knee had decreased range of motion.",
