@@ -1513,6 +1513,40 @@ WRITTEN_FINDINGS = [
         "pain_relief_percent",
         60,
     ),
+    # care that did nothing, supports worn and exercises done at home, the path of radiating pain, a
+    # drug started so long ago or taken chronically, a drug cut after the injection, relief worn off
+    (
+        "Right carpal tunnel release",
+        "Night splinting and a cortisone shot did nothing for the numbness.",
+        "conservative_care_failed",
+        True,
+    ),
+    (
+        "EMG/NCV bilateral upper extremities",
+        "She has worn wrist braces at night and done nerve-gliding exercises at home.",
+        "conservative_care_tried",
+        True,
+    ),
+    (
+        "Cervical epidural steroid injection C5-6",
+        "Pain shoots from her neck over the shoulder and down the outside of her arm to the thumb.",
+        "radicular_symptoms",
+        True,
+    ),
+    ("Celecoxib 200mg #30", "Celebrex was started six weeks ago.", "weeks_of_use", 6),
+    ("Soma 350mg #60", "The claimant has taken Soma chronically since 2013.", "long_term_use", True),
+    (
+        "Lumbar epidural steroid injection L4-5",
+        "After the last epidural she cut her Norco from four tablets a day to one.",
+        "medication_use_reduced",
+        True,
+    ),
+    (
+        "Cervical epidural steroid injection C6-7",
+        "The benefit of the last cervical epidural wore off after three weeks.",
+        "relief_duration_weeks",
+        3,
+    ),
     # a course's shorthand, done or dated, is a prior course; planned, not
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
