@@ -887,10 +887,6 @@ def _check_treatments(doc: YamlDocument, region_ids: frozenset[str]) -> tuple[Tr
 
 def _check_regions(doc: YamlDocument, catalog: Catalog) -> BodyRegionFile:
     region_file = validate(doc, BodyRegionFile)
-    known = {region.id for region in region_file.regions}
-    for phrase, region_id in region_file.signs.items():
-        if region_id not in known:
-            raise doc.error(("signs", phrase), f"unknown region {region_id!r}")
     editions = {e.id for d in catalog.documents for e in d.editions}
     odg_chapters = {c.id for d in catalog.documents for c in d.chapters}
     region_ids: dict[str, str] = {}
@@ -924,6 +920,9 @@ def _check_regions(doc: YamlDocument, catalog: Catalog) -> BodyRegionFile:
         for j, other in enumerate(region.findings_from):
             if other not in known:
                 raise doc.error(("regions", i, "findings_from", j), f"unknown body region {other!r}")
+    for phrase, region_id in region_file.signs.items():
+        if region_id not in known:
+            raise doc.error(("signs", phrase), f"unknown region {region_id!r}")
     return region_file
 
 
