@@ -549,8 +549,8 @@ def _broken(tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, int]:
         ),
         (
             "body-regions.yaml",
-            "  straight leg raise: lumbar",
-            "  straight leg raise: low_back",
+            "  leg raise: lumbar",
+            "  leg raise: low_back",
             "unknown region 'low_back'",
         ),
         (
