@@ -24,8 +24,9 @@ How a sentence is told (the words are data: guidelines/roles.yaml):
    guideline's;
 4. words naming this case or patient anywhere, or the record ("the submitted documentation", "the
    treating physician"), make it the record;
-5. a guideline's words make it a guideline's; so does, in a rationale, the general present tense
-   with no word of the record.
+5. a guideline's words make it a guideline's; so do, outside the case summary, a rule of
+   treatment's general wording ("should", "may", "patients with") and the general present tense
+   with no word of the record (in the summary those words are the record's plan or advice).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class _RolesFile(BaseModel):
     definition: list[Regex]
     turn: list[Regex]
     guideline: list[Regex]
+    general: list[Regex]
     normative: list[Regex]
     case: list[Regex]
     anchor: list[Regex]
@@ -78,6 +80,8 @@ class RoleLexicon:
     definition: AnyOf
     turn: AnyOf
     guideline: AnyOf
+    # a rule of treatment's general wording: a guideline's only in a rationale
+    general: AnyOf
     normative: AnyOf
     case: AnyOf
     anchor: AnyOf
@@ -107,6 +111,10 @@ class RoleLexicon:
             return "record"
         if self.guideline.search(sentence, present, lowered):
             return "guideline"
+        if section == "summary":
+            return "record"
+        if self.general.search(sentence, present, lowered):
+            return "guideline"
         if section == "rationale" and not self.record_words.search(sentence, present, lowered):
             return "guideline"
         return "record"
@@ -122,7 +130,8 @@ class RoleLexicon:
         opens = self.case.starts_within(sentence, _OPENING, present, lowered) or self.anchor.starts_within(
             sentence, _OPENING, present, lowered
         )
-        return opens and not self.guideline.search(sentence, present, lowered)
+        general = self.general.search(sentence, present, lowered)
+        return opens and not (general or self.guideline.search(sentence, present, lowered))
 
     def _only_states_ur_record(self, sentence: str) -> bool:
         """Whether the sentence's only conclusion is what utilization review did with another request
@@ -154,7 +163,10 @@ def load_roles(path: Path = ROLES_FILE) -> RoleLexicon:
                 raise document.error((field, number), f"invalid regex: {problem}")
         return AnyOf(*patterns)
 
-    fields = ("conclusion", "definition", "turn", "guideline", "normative", "case", "anchor", "record_words")
+    fields = (
+        "conclusion", "definition", "turn", "guideline", "general", "normative", "case", "anchor",
+        "record_words",
+    )  # fmt: skip
     markers = {field: compiled(field) for field in fields}
     keys = KeySet(key for marker in markers.values() for key in marker.index.keys.keys)
     ur_record = []

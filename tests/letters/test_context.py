@@ -75,6 +75,9 @@ def categories(sentence: str, finding: str) -> set[str]:
             set(),
         ),
         ("A partial-thickness tear could be present on the MRI.", "partial-thickness tear", {"possible"}),
+        # a treatment that may come is not one given or planned
+        ("The surgeon said a fusion might eventually be needed.", "fusion", {"possible"}),
+        ("A fusion was needed after the fall.", "fusion", set()),
         # a positive finding ends a negation looking back past it
         ("Positive straight leg raise on the left and negative on the right.", "straight leg raise", set()),
         # the reviewer states the record lacks it: documented as absent
