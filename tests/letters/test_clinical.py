@@ -1551,6 +1551,28 @@ WRITTEN_FINDINGS = [
     ("Cognitive behavioral therapy x6", "CBT x4, weekly, 12/03/2014-01/14/2015.", "prior_visits", 4),
     ("Physical therapy x6, lumbar", "Tx: PT x8 (07-08/2014: stretching).", "prior_visits", 8),
     ("Physical therapy x6, lumbar", "Plan: PT x6, 2x/wk.", "prior_visits", None),
+    # a nerve study not named again: a neuropathy is what only a nerve study shows
+    (
+        "Left carpal tunnel release",
+        'The 10/19/2016 study confirms "moderate left median neuropathy at the wrist".',
+        "electrodiagnostic_abnormality",
+        True,
+    ),
+    (
+        "Cervical epidural steroid injection C5-6",
+        "The EMG documents chronic C6 radiculopathy.",
+        "electrodiagnostic_abnormality",
+        True,
+    ),
+    ("Left carpal tunnel release", "The sleep study showed apnea.", "electrodiagnostic_abnormality", None),
+    # a drug set for the days after the surgery; in a summary, the plan's "may" is no guideline's
+    (
+        "Norco 5/325mg #20",
+        "Norco 5/325 one q6h prn, #20, to start post-op; she may resume naproxen day 3.",
+        "postoperative_supply",
+        True,
+    ),
+    ("Norco 5/325mg #20", "She has taken Norco since an operation in 2014.", "postoperative_supply", None),
 ]
 
 
