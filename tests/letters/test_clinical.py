@@ -1573,6 +1573,19 @@ WRITTEN_FINDINGS = [
         True,
     ),
     ("Norco 5/325mg #20", "She has taken Norco since an operation in 2014.", "postoperative_supply", None),
+    # a surgery done, by its abbreviation, glossed as certified
+    (
+        "Post-operative physical therapy x12, lumbar spine",
+        "S/p L5-S1 TLIF w/ pedicle screw instrumentation 08/23/2016 (certified; 2-night stay).",
+        "surgery_certified_or_performed",
+        True,
+    ),
+    (
+        "Post-operative physical therapy x12, lumbar spine",
+        "A TLIF is requested.",
+        "surgery_certified_or_performed",
+        None,
+    ),
 ]
 
 
