@@ -1586,6 +1586,20 @@ WRITTEN_FINDINGS = [
         "surgery_certified_or_performed",
         None,
     ),
+    # function regained: whole shifts worked, an activity named first and then taken up again
+    (
+        "Naproxen 550mg #60",
+        "On naproxen she works full eight-hour shifts on modified duty.",
+        "functional_improvement",
+        True,
+    ),
+    ("Naproxen 550mg #60", "On naproxen, household tasks were resumed.", "functional_improvement", True),
+    (
+        "Naproxen 550mg #60",
+        "Even on naproxen she is unable to work full shifts.",
+        "functional_improvement",
+        False,
+    ),
 ]
 
 
