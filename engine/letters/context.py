@@ -240,6 +240,8 @@ class ContextRules:
                     first, last = end, self._forward_end(words, found, position, trigger)
                 else:
                     first, last = self._backward_start(words, found, position, trigger), start
+                if trigger.phrase not in _LIST_CONJUNCTIONS:
+                    first, last = _within_parenthesis(text, words, start, first, last)
                 if last <= first:
                     continue
                 excluded, measured = (
@@ -359,6 +361,26 @@ class ContextRules:
 
 
 _NEGATIONS = frozenset({"negated", "absent"})
+# a conjunction that negates continues the list it stands in, inside a parenthesis or not ("bleeding
+# (occult nor overt), weight loss")
+_LIST_CONJUNCTIONS = frozenset({("nor",)})
+
+
+def _within_parenthesis(
+    text: str, words: Sequence[Word], trigger: int, first: int, last: int
+) -> tuple[int, int]:
+    """A scope opened inside a parenthesis stays in it: a gloss speaks of what it glosses
+    ("naproxen (certified, not in dispute), Norco since 2015" denies nothing of the Norco)."""
+    at = words[trigger].start
+    opening = text.rfind("(", 0, at)
+    if opening == -1 or text.rfind(")", opening, at) != -1:
+        return first, last
+    closing = text.find(")", at)
+    if closing == -1:
+        return first, last
+    inside = [i for i in range(first, last) if opening < words[i].start and words[i].end <= closing]
+    # a trigger alone in its parenthesis ("(no)") glosses the words around it
+    return (inside[0], inside[-1] + 1) if inside else (first, last)
 
 
 Spans = tuple[tuple[int, int], ...]

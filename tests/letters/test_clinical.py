@@ -1586,6 +1586,8 @@ WRITTEN_FINDINGS = [
         "surgery_certified_or_performed",
         None,
     ),
+    # a medication list's drug, its dose and daily count, then since when
+    ("Norco 10/325mg #120", "Tx: HEP, Norco 10/325 up to 4/day since 01/2015.", "prior_course", True),
     # function regained: whole shifts worked, an activity named first and then taken up again
     (
         "Naproxen 550mg #60",

@@ -75,6 +75,10 @@ def categories(sentence: str, finding: str) -> set[str]:
             set(),
         ),
         ("A partial-thickness tear could be present on the MRI.", "partial-thickness tear", {"possible"}),
+        # a negation inside a parenthesis glosses what the parenthesis follows
+        ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "Norco", set()),
+        ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "dispute", {"negated"}),
+        ("He has (no) spasm.", "spasm", {"negated"}),
         # a treatment that may come is not one given or planned
         ("The surgeon said a fusion might eventually be needed.", "fusion", {"possible"}),
         ("A fusion was needed after the fall.", "fusion", set()),

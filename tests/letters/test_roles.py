@@ -46,6 +46,8 @@ def test_sentences_stating_a_conclusion(sentence: str) -> None:
         "The knee arthroscopy with partial meniscectomy was certified by utilization review on 12/22/2016.",
         "The surgeon requested a rotator cuff repair, which utilization review certified on 01/03/2017.",
         "UR modified the request for acupuncture x 8 to acupuncture x 2.",
+        # another drug glossed as certified
+        "Tx: HEP, naproxen 550 mg bid (certified by UR this cycle, not in dispute), Norco since 01/2015.",
         # a surgery already done, glossed as certified
         "S/p L5-S1 TLIF 08/23/2016 (certified; 2-night inpatient stay).",
     ],
