@@ -114,6 +114,7 @@ def test_guideline_restatements(sentence: str) -> None:
         "This is a request for Tramadol 50 mg #90.",
         # what happened to this patient, and a date as notes write it
         "Symptoms have persisted despite 12 sessions of physical therapy.",
+        "Ten therapy sessions and an NSAID have not relieved the leg pain.",
         "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
         # what has not yet happened to this patient
         "A fracture has not been excluded.",
