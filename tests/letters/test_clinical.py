@@ -1624,6 +1624,21 @@ WRITTEN_FINDINGS = [
         "conservative_care_failed",
         None,
     ),
+    # no opioid taken; a device switched on is no drug taken
+    (
+        "Urine drug screen",
+        "The patient takes no opioid or other controlled medication.",
+        "opioid_therapy",
+        False,
+    ),
+    ("Urine drug screen", "She takes an opioid at night.", "opioid_therapy", True),
+    (
+        "Acupuncture x6, right shoulder",
+        'At his PT visits a TENS unit was applied; he said it "felt good while it was on."',
+        "prior_course",
+        None,
+    ),
+    ("Norco 10/325mg #120", "She is on Norco 10/325.", "prior_course", True),
     # a medication list's drug, its dose and daily count, then since when
     ("Norco 10/325mg #120", "Tx: HEP, Norco 10/325 up to 4/day since 01/2015.", "prior_course", True),
     # function regained: whole shifts worked, an activity named first and then taken up again

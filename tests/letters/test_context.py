@@ -79,6 +79,12 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "Norco", set()),
         ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "dispute", {"negated"}),
         ("He has (no) spasm.", "spasm", {"negated"}),
+        # what has to be shown is a condition, not a finding
+        (
+            "Eight treatments exceed the six allowed before functional improvement has to be shown.",
+            "functional improvement",
+            {"guideline"},
+        ),
         # a treatment that may come is not one given or planned
         ("The surgeon said a fusion might eventually be needed.", "fusion", {"possible"}),
         ("A fusion was needed after the fall.", "fusion", set()),
