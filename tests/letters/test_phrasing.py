@@ -10,7 +10,7 @@ from phrasing import HELD_OUT_DIR, PHRASING_DIR, Reading, load_phrasings, read_a
 from engine.letters.text import read_letter_text
 from engine.paths import LETTERS_DIR
 
-# at 7b57187: present 89.0%, stated absent 79.6%, silent 98.9%, 11 misread of 1,496 (seven sets; the sixth
+# at ce13adc: present 89.3%, stated absent 79.6%, silent 98.9%, 11 misread of 1,496 (seven sets; the sixth
 # read at first 69.1%, 69.0%, 95.8%, 8 misread of 200; the seventh, at 685a175, 67.0%, 57.6%, 93.7%,
 # 14 misread of 217)
 FLOORS = {"present": 0.85, "false": 0.76, "silent": 0.97}
