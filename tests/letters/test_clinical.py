@@ -1624,6 +1624,25 @@ WRITTEN_FINDINGS = [
         "conservative_care_failed",
         None,
     ),
+    # a study to rule out a lesion is no suspicion of it; the low back's pain is the low back's
+    (
+        "MRI left ankle",
+        'Plan: MRI L ankle "to r/o an occult osteochondral lesion."',
+        "internal_derangement_suspected",
+        None,
+    ),
+    (
+        "MRI left ankle",
+        "Exam raises concern for an osteochondral lesion.",
+        "internal_derangement_suspected",
+        True,
+    ),
+    (
+        "MRI left ankle",
+        "Prior tx for LBP: PT x6, HEP, naproxen; pain persists 6/10.",
+        "conservative_care_failed",
+        None,
+    ),
     # no opioid taken; a device switched on is no drug taken
     (
         "Urine drug screen",
