@@ -396,12 +396,14 @@ class Namer:
             about = [n for n in outside if n.kind is None or _admits(rules.applies_to, n.kind)]
             outside = about or outside
         if matched is not None and outside:
-            outside = (
+            near = (
                 _glossed(sentence.text, outside, matched)
                 or _beside(sentence.text, outside, matched)
                 or _in_segment(sentence.text, outside, matched)
-                or outside
             )
+            # in an item's rationale, a clause that names no treatment speaks of the item ("her work
+            # restrictions were eased, ..., and her opioid use was halved")
+            outside = near or ([] if sentence.section == "rationale" else outside)
         # A drug or treatment named by the cue's own words is specific; "medications" is not, when the
         # sentence lists what they are ("Current medications included X and Y").
         specific_inside = [n for n in inside if n.specific]

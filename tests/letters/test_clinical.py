@@ -107,6 +107,20 @@ def test_summary_facts_go_to_the_item_named_and_rationale_facts_to_their_own() -
     assert "muscle_spasm" not in values(case) and "muscle_spasm" not in norco
 
 
+def test_a_rationale_clause_naming_no_treatment_speaks_of_its_item() -> None:
+    case = letter_case(
+        "The patient was seen for neck pain.",
+        (
+            "Additional acupuncture x6, cervical spine",
+            "Her work restrictions were eased, she now drives twice as long, and her opioid use was halved.",
+        ),
+        # the clause names the other treatment: its finding is that treatment's, not this item's
+        ("Norco 10/325mg #60", "Acupuncture eased her work restrictions."),
+    )
+    assert values(case, 0)["functional_improvement"] is True
+    assert "functional_improvement" not in values(case, 1)
+
+
 def test_a_rationale_finding_about_the_whole_case_stands_for_the_case() -> None:
     case = letter_case(
         "The patient was seen for low back pain.",
@@ -1623,6 +1637,13 @@ WRITTEN_FINDINGS = [
         "After PT the pain remains 2/10 and she is back at work.",
         "conservative_care_failed",
         None,
+    ),
+    # a neurological deficit that is progressing is a red flag, wherever the limb is written
+    (
+        "Repeat MRI cervical spine",
+        "She described four weeks of progressive left arm weakness.",
+        "red_flags",
+        True,
     ),
     # a study to rule out a lesion is no suspicion of it; the low back's pain is the low back's
     (
