@@ -1645,6 +1645,13 @@ WRITTEN_FINDINGS = [
         "red_flags",
         True,
     ),
+    # a fracture a study showed, described in several words
+    (
+        "Standing AP and lateral radiographs, thoracolumbar spine",
+        "A CT of the lumbar spine showed an acute L1 superior endplate compression fracture.",
+        "suspected_fracture",
+        True,
+    ),
     # a study to rule out a lesion is no suspicion of it; the low back's pain is the low back's
     (
         "MRI left ankle",
