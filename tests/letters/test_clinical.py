@@ -1645,6 +1645,14 @@ WRITTEN_FINDINGS = [
         "red_flags",
         True,
     ),
+    # knee OA by its abbreviation; the reason UR gave is UR's, not the record's
+    ("Voltaren 1% gel, 100g x2", "Dx: right knee OA, medial compartment.", "osteoarthritis", True),
+    (
+        "Voltaren 1% gel, 100g x2",
+        "UR denied it because the OA has not been confirmed on imaging.",
+        "osteoarthritis",
+        None,
+    ),
     # a fracture a study showed, described in several words
     (
         "Standing AP and lateral radiographs, thoracolumbar spine",

@@ -79,6 +79,8 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "Norco", set()),
         ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "dispute", {"negated"}),
         ("He has (no) spasm.", "spasm", {"negated"}),
+        # utilization review's reason for its denial is no finding of the record
+        ("UR denied it because the OA has not been confirmed on imaging.", "OA", {"other_person", "negated"}),
         # what has to be shown is a condition, not a finding
         (
             "Eight treatments exceed the six allowed before functional improvement has to be shown.",
