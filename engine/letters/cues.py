@@ -36,6 +36,7 @@ from engine.letters.cue_keys import (
     compile_fast_cue,
     required_literals,
 )
+from engine.letters.item_model import DosageForm
 from engine.paths import GUIDELINES_DIR
 from engine.vocab import Vocabulary, load_vocabulary
 from engine.yamlio import YamlDocument, load_yaml, validate
@@ -133,6 +134,7 @@ class CueFile(_Strict):
     facts: dict[str, FactCues] = {}
     drug_class_words: dict[str, list[Regex]] = {}
     kind_words: dict[str, list[Regex]] = {}
+    form_words: dict[DosageForm, list[Regex]] = {}
     medication_words: list[Regex] = []
     visit_words: list[Regex] = []
     other_treatment_words: list[Regex] = []
@@ -206,8 +208,8 @@ class FactRules:
 @dataclass(frozen=True, slots=True)
 class NameWords:
     """Words that name treatments in general, in one regex: each group ("w0", "w1", ...) names what
-    its words name: ("class", drug class), ("kind", treatment kind), ("medications", ""), ("visits",
-    "") or ("other", "")."""
+    its words name: ("class", drug class), ("kind", treatment kind), ("form", dosage form),
+    ("medications", ""), ("visits", "") or ("other", "")."""
 
     pattern: re.Pattern[str]
     named_by: Mapping[str, tuple[tuple[str, str], ...]]
@@ -221,6 +223,7 @@ class CueBook:
     facts: Mapping[str, FactRules]
     drug_class_words: Mapping[str, tuple[str, ...]]
     kind_words: Mapping[str, tuple[str, ...]]
+    form_words: Mapping[str, tuple[str, ...]]
     medication_words: tuple[str, ...]
     visit_words: tuple[str, ...]
     other_treatment_words: tuple[str, ...]
@@ -241,6 +244,9 @@ class CueBook:
         for kind, regexes in self.kind_words.items():
             for regex in regexes:
                 sorts.setdefault(regex, []).append(("kind", kind))
+        for form, regexes in self.form_words.items():
+            for regex in regexes:
+                sorts.setdefault(regex, []).append(("form", form))
         for sort, regexes in (
             ("medications", self.medication_words),
             ("visits", self.visit_words),
@@ -314,6 +320,7 @@ class _Loader:
         self.options: dict[str, dict[str, Any]] = {}
         self.class_words: dict[str, list[str]] = {}
         self.kind_words: dict[str, list[str]] = {}
+        self.form_words: dict[str, list[str]] = {}
         self.medication_words: list[str] = []
         self.visit_words: list[str] = []
         self.other_treatment_words: list[str] = []
@@ -348,6 +355,7 @@ class _Loader:
             facts=facts,
             drug_class_words={drug_class: tuple(words) for drug_class, words in self.class_words.items()},
             kind_words={kind: tuple(words) for kind, words in self.kind_words.items()},
+            form_words={form: tuple(words) for form, words in self.form_words.items()},
             medication_words=tuple(self.medication_words),
             visit_words=tuple(self.visit_words),
             other_treatment_words=tuple(self.other_treatment_words),
@@ -391,6 +399,10 @@ class _Loader:
         self._keyed_words(
             document, "kind_words", parsed.kind_words, vocab.kinds, "treatment kind", self.kind_words
         )
+        for form, words in parsed.form_words.items():
+            for index, word in enumerate(words):
+                self._compiled(document, ("form_words", form, index), word)
+            self.form_words.setdefault(form, []).extend(words)
         for index, word in enumerate(parsed.medication_words):
             self._compiled(document, ("medication_words", index), word)
         self.medication_words.extend(parsed.medication_words)

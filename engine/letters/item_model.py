@@ -74,6 +74,13 @@ class Ingredient(VocabModel):
     strength: Value[Strength] | None = None
 
 
+# The dosage forms a request may name ("Lidoderm 5% patch", "diclofenac gel").
+DosageForm = Literal[
+    "oral suspension", "tablet", "capsule", "patch", "cream", "gel", "ointment", "lotion", "spray",
+    "solution", "injection",
+]  # fmt: skip
+
+
 class DrugReading(VocabModel):
     """The drug part of a request. `generic` is None for a compound named by its ingredients."""
 

@@ -35,6 +35,7 @@ from engine.letters.item_amounts import (
 from engine.letters.item_model import (
     BodyPart,
     Course,
+    DosageForm,
     DrugReading,
     Frequency,
     Ingredient,
@@ -96,7 +97,7 @@ _SURGICAL_CONTEXT: tuple[tuple[re.Pattern[str], SurgicalContext], ...] = (
     (re.compile(r"\bpost[-\s]?op(?:erative(?:ly)?)?\b|\bpost[-\s]?surgical\b", _I), "postoperative"),
 )
 
-_FORMS: tuple[tuple[str, str, Route], ...] = (
+_FORMS: tuple[tuple[DosageForm, str, Route], ...] = (
     ("oral suspension", r"oral\s+suspension|suspension", "oral"),
     ("tablet", r"tabs?|tablets?", "oral"),
     ("capsule", r"caps?|capsules?", "oral"),

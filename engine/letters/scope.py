@@ -36,6 +36,8 @@ class ItemTarget:
     ingredients: frozenset[str]
     drug_class: str | None
     is_drug: bool
+    # the dosage form the request names ("patch"), which "the patch" stands for
+    form: str | None = None
     visit_based: bool = False
     # the body parts the request names, each (region, side or None)
     parts: frozenset[tuple[str, str | None]] = frozenset()
@@ -291,6 +293,9 @@ class Namer:
                 for sort, what in words.named_by[match.lastgroup or ""]:
                     if sort == "class":
                         items = frozenset(t.item_id for t in self.targets if t.drug_class == what)
+                        found.append(_Name(match.start(), match.end(), items, _CLASS, True))
+                    elif sort == "form":
+                        items = frozenset(t.item_id for t in self.targets if t.form == what)
                         found.append(_Name(match.start(), match.end(), items, _CLASS, True))
                     elif sort == "medications":
                         found.append(_Name(match.start(), match.end(), drugs, _GENERIC, True))

@@ -107,6 +107,17 @@ def test_summary_facts_go_to_the_item_named_and_rationale_facts_to_their_own() -
     assert "muscle_spasm" not in values(case) and "muscle_spasm" not in norco
 
 
+def test_a_dosage_form_named_alone_stands_for_the_requested_drug_of_that_form() -> None:
+    case = letter_case(
+        "With the patch on, her burning pain drops from 6/10 to 2/10. "
+        "Oral naproxen was tried for three weeks.",
+        ("Lidoderm 5% patch #30", "Seen."),
+        ("Norco 10/325mg #60", "Seen."),
+    )
+    assert values(case, 0)["pain_relief"] is True
+    assert "pain_relief" not in values(case, 1)
+
+
 def test_a_rationale_clause_naming_no_treatment_speaks_of_its_item() -> None:
     case = letter_case(
         "The patient was seen for neck pain.",
@@ -308,6 +319,8 @@ def _cue_dir(tmp_path: Path, text: str) -> Path:
         ("facts:\n  age:\n    higher: ['aged (?P<before>\\d+) (?P<after>\\d+)']\n", 3, "need a boolean fact"),
         ("facts:\n  pain_relief:\n    applies_to: {kinds: [no_kind]}\n", 3, "unknown treatment kind"),
         ("facts:\n  muscle_spasm:\n    mentions: [spasm]\n", 3, "Extra inputs are not permitted"),
+        ("form_words:\n  pill: [pills?]\n", 2, "Input should be"),
+        ("form_words:\n  patch: ['patch(']\n", 2, "invalid regex"),
         (
             "facts:\n  muscle_spasm:\n    implies_by_value:\n"
             "      - {at_least: 2, facts: {chronic_pain: true}}\n",
