@@ -1666,6 +1666,21 @@ WRITTEN_FINDINGS = [
         "osteoarthritis",
         None,
     ),
+    # relief by a share, however written; a procedure given is a prior course
+    (
+        "Norco 10/325mg #90",
+        "Pt reports that Norco takes the edge off by about 40%.",
+        "pain_relief_percent",
+        40,
+    ),
+    ("Norco 10/325mg #90", "On Norco her pain is about 50% better.", "pain_relief_percent", 50),
+    ("Norco 10/325mg #90", "Norco cut her use of Motrin by 50%.", "pain_relief_percent", None),
+    (
+        "Lumbar epidural steroid injection L4-5",
+        "The first L4-5 epidural was done 4/8/16.",
+        "prior_course",
+        True,
+    ),
     # a fracture a study showed, described in several words
     (
         "Standing AP and lateral radiographs, thoracolumbar spine",
