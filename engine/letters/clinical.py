@@ -154,7 +154,7 @@ class ClinicalReader:
         self.motion: MotionReader = load_motion_reader()
         self._order = 0
         self._modifiers: dict[int, list[Modifier]] = {}
-        self._named_places: dict[int, frozenset[tuple[str, str | None]]] = {}
+        self._named_places: dict[tuple[int, int], frozenset[tuple[str, str | None]]] = {}
 
     @cached_property
     def sentences(self) -> list[Sentence]:
@@ -264,7 +264,9 @@ class ClinicalReader:
                         continue
                     if each_rules.spec.scope == "case":
                         if sentence.section == "summary":
-                            places = frozenset() if each_rules.spec.whole_case else self._places(sentence)
+                            places = (
+                                frozenset() if each_rules.spec.whole_case else self._places(sentence, matched)
+                            )
                             if places:
                                 regional.append((each, places))
                             else:
@@ -328,9 +330,13 @@ class ClinicalReader:
         rationale's sentences speak of their own item. Item facts are the request's and its
         treatment's history, so the part must be the request's own."""
         targets = self.namer.item_targets(sentence, matched, rules)
-        if sentence.section != "summary" or not targets:
+        if sentence.section == "request" or not targets:
             return targets
-        places = self._places(sentence)
+        places = (
+            self._places(sentence, matched)
+            if sentence.section == "summary"
+            else self._clause_places(sentence, matched)
+        )
         if not places:
             return targets
         return [i for i in targets if self._target_by_id[i].treated_at(places, self.vocab)]
@@ -339,16 +345,33 @@ class ClinicalReader:
     def _target_by_id(self) -> dict[str, ItemTarget]:
         return {target.item_id: target for target in self.targets}
 
-    def _places(self, sentence: Sentence) -> frozenset[tuple[str, str | None]]:
+    def _places(
+        self, sentence: Sentence, matched: tuple[int, int] | None = None
+    ) -> frozenset[tuple[str, str | None]]:
         """The body parts a summary sentence names, when some requested item names one (the scope of
-        a finding matters only then)."""
+        a finding matters only then): those of the finding's own clause where it names some."""
         if not any(target.parts for target in self.targets):
             return frozenset()
-        found = self._named_places.get(sentence.start)
+        return self._clause_places(sentence, matched) or self._named_in(sentence, 0, len(sentence.text))
+
+    def _clause_places(
+        self, sentence: Sentence, matched: tuple[int, int] | None
+    ) -> frozenset[tuple[str, str | None]]:
+        """The body parts the finding's clause names, between semicolons ("all prior therapy was for
+        the low back; the knee has never been treated"); none where it names none."""
+        if matched is None or not any(target.parts for target in self.targets):
+            return frozenset()
+        text = sentence.text
+        low = text.rfind(";", 0, matched[0]) + 1
+        high = text.find(";", matched[1])
+        return self._named_in(sentence, low, len(text) if high == -1 else high)
+
+    def _named_in(self, sentence: Sentence, low: int, high: int) -> frozenset[tuple[str, str | None]]:
+        key = (sentence.start + low, sentence.start + high)
+        found = self._named_places.get(key)
         if found is None:
-            found = self._named_places[sentence.start] = places_named(
-                sentence.text, self.vocab, self.namer.tokens(sentence.text)
-            )
+            part = sentence.text[low:high]
+            found = self._named_places[key] = places_named(part, self.vocab, self.namer.tokens(part))
         return found
 
     # matching

@@ -107,6 +107,21 @@ def test_summary_facts_go_to_the_item_named_and_rationale_facts_to_their_own() -
     assert "muscle_spasm" not in values(case) and "muscle_spasm" not in norco
 
 
+def test_a_clause_naming_another_body_part_speaks_of_that_part() -> None:
+    # each clause between semicolons is placed by the body part it names, in a summary or a rationale
+    summary = "The left knee was examined today; all of her prior physical therapy was for the lumbar spine."
+    case = letter_case(summary, ("Physical therapy 2x4, left knee", "Seen."))
+    assert "prior_course" not in values(case, 0)
+    rationale = "The left knee is stiff; the 2013 therapy course was completed for the left shoulder."
+    case = letter_case("Seen for knee pain.", ("Physical therapy 2x4, left knee", rationale))
+    assert "prior_course" not in values(case, 0)
+    # a clause naming no body part is placed by the sentence
+    case = letter_case(
+        "The left knee hurts; she completed 6 PT visits.", ("Physical therapy 2x4, left knee", "Seen.")
+    )
+    assert values(case, 0)["prior_course"] is True
+
+
 def test_a_dosage_form_named_alone_stands_for_the_requested_drug_of_that_form() -> None:
     case = letter_case(
         "With the patch on, her burning pain drops from 6/10 to 2/10. "
