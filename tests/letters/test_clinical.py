@@ -1681,6 +1681,20 @@ WRITTEN_FINDINGS = [
         "osteoarthritis",
         None,
     ),
+    # a scale's name is no finding; a screening read as negative is the finding's absence
+    (
+        "Biofeedback 6 sessions",
+        "Beck Depression Inventory score of 4, within normal limits.",
+        "psychological_symptoms",
+        None,
+    ),
+    ("Biofeedback 6 sessions", "The psychological screening was negative.", "psychological_symptoms", False),
+    (
+        "Biofeedback 6 sessions",
+        "Her Beck Depression Inventory is 31, severe depression.",
+        "psychological_symptoms",
+        True,
+    ),
     # relief by a share, however written; a procedure given is a prior course
     (
         "Norco 10/325mg #90",
