@@ -1681,6 +1681,20 @@ WRITTEN_FINDINGS = [
         "osteoarthritis",
         None,
     ),
+    # a note that addresses aberrant behaviour names what it checked; a finding "neither documented"
+    (
+        "Norco 10/325mg #120",
+        "The 04/27/2016 report quantifies the analgesic effect and addresses aberrant behavior.",
+        "aberrant_drug_behavior",
+        None,
+    ),
+    ("Norco 10/325mg #120", "She had aberrant behavior with early refills.", "aberrant_drug_behavior", True),
+    (
+        "C5-C6 interlaminar cervical epidural steroid injection",
+        "Radiculopathy is neither documented on examination nor corroborated.",
+        "radicular_symptoms",
+        False,
+    ),
     # a scale's name is no finding; a screening read as negative is the finding's absence
     (
         "Biofeedback 6 sessions",
