@@ -407,11 +407,25 @@ class Namer:
                 or _in_segment(sentence.text, outside, matched)
             )
             # in an item's rationale, a clause that names no treatment speaks of the item ("her work
-            # restrictions were eased, ..., and her opioid use was halved")
-            outside = near or ([] if sentence.section == "rationale" else outside)
+            # restrictions were eased, ..., and her opioid use was halved"); a history fact still
+            # needs the treatment named somewhere in the sentence
+            own_clause = sentence.section == "rationale" and "rationale" not in rules.needs_name
+            # else the names before it, which a clause naming none refers back to ("ibuprofen ..., on
+            # days she takes it"), or any of the sentence
+            before = [n for n in outside if n.end <= matched[0]]
+            outside = near or ([] if own_clause else before or outside)
         # A drug or treatment named by the cue's own words is specific; "medications" is not, when the
         # sentence lists what they are ("Current medications included X and Y").
-        specific_inside = [n for n in inside if n.specific]
+        # (a drug in the words of an injection's result, "reduced his Norco from four a day to one", is
+        # no treatment the fact could be about)
+        specific_inside = [
+            n
+            for n in inside
+            if n.specific
+            and not (
+                n.is_drug and rules.applies_to is not None and not _admits(rules.applies_to, "medication")
+            )
+        ]
         named_inside = frozenset().union(
             *(n.items for n in (specific_inside if outside else inside)[:_MENTION_CAP])
         )

@@ -122,6 +122,37 @@ def test_a_clause_naming_another_body_part_speaks_of_that_part() -> None:
     assert values(case, 0)["prior_course"] is True
 
 
+def test_an_injections_results_in_one_sentence_of_its_rationale() -> None:
+    # the drug the patient cut is the injection's result, not another treatment; a clause naming no
+    # treatment speaks of the injection named before it
+    rationale = (
+        "Following the 08-24-2016 injection he reported 70% relief of leg pain, reduced his Norco from "
+        "four tablets a day to one, and returned to his regular delivery route, and the benefit lasted "
+        "until early November, roughly ten weeks."
+    )
+    case = letter_case(
+        "Seen for leg pain.", ("Repeat left L5-S1 transforaminal epidural steroid injection", rationale)
+    )
+    facts = values(case, 0)
+    assert facts["pain_relief_percent"] == 70 and facts["medication_use_reduced"] is True
+    assert facts["functional_improvement"] is True and facts["relief_duration_weeks"] == 10
+
+
+def test_a_clause_naming_no_treatment_refers_back_to_the_one_named_before_it() -> None:
+    rationale = (
+        "OTC ibuprofen was taken only at times, and on days she takes it the pain is lower, "
+        "so an NSAID helps."
+    )
+    case = letter_case(
+        "Seen.",
+        (
+            "Naproxen sodium 550mg #60",
+            "This is a first Rx NSAID, not a renewal of a drug that has failed. " + rationale,
+        ),
+    )
+    assert values(case, 0)["prior_course"] is False
+
+
 def test_a_dosage_form_named_alone_stands_for_the_requested_drug_of_that_form() -> None:
     case = letter_case(
         "With the patch on, her burning pain drops from 6/10 to 2/10. "
