@@ -115,6 +115,9 @@ class FactCues(_Strict):
     applies_to: ItemFilter | None = None
     needs_name: bool | list[Literal["summary", "rationale", "request"]] = False
     ignore_names: bool = False
+    # the fact is the history of the requested subtype: a treatment word of another subtype of the
+    # kind names another treatment ("medial branch blocks" before a radiofrequency ablation)
+    same_subtype: bool = False
     negation_after: bool = True
     # the fact is a measured result: a negation of its measure ("the degree of relief was not
     # documented") is its absence (guidelines/context.yaml, measures)
@@ -194,6 +197,7 @@ class FactRules:
     applies_to: ItemFilter | None
     needs_name: frozenset[str]
     ignore_names: bool
+    same_subtype: bool
     measured: bool
     suspicion: bool
     prefer: Preference
@@ -341,6 +345,7 @@ class _Loader:
                 applies_to=options["applies_to"],
                 needs_name=frozenset(options["needs_name"]),
                 ignore_names=options["ignore_names"],
+                same_subtype=options["same_subtype"],
                 measured=options["measured"],
                 suspicion=options["suspicion"],
                 prefer=options["prefer"],
@@ -505,6 +510,7 @@ class _Loader:
                 "applies_to": None,
                 "needs_name": set(),
                 "ignore_names": False,
+                "same_subtype": False,
                 "measured": False,
                 "suspicion": False,
                 "prefer": "latest",
@@ -552,6 +558,7 @@ class _Loader:
             )
             options["applies_to"] = cues.applies_to
         options["ignore_names"] = options["ignore_names"] or cues.ignore_names
+        options["same_subtype"] = options["same_subtype"] or cues.same_subtype
         options["measured"] = options["measured"] or cues.measured
         options["suspicion"] = options["suspicion"] or cues.suspicion
         options["unread"] = options["unread"] | set(cues.unread)

@@ -187,6 +187,7 @@ class _ItemReading:
             drug_class=drug.drug_class if drug is not None else None,
             is_drug=self.kind in _DRUG_KINDS or drug is not None,
             form=drug.form.value if drug is not None and drug.form is not None else None,
+            subtype=self.subtype,
             visit_based=vocab.kinds[self.kind].visit_based,
             parts=frozenset((part.region, part.side) for part in normalized.body_parts),
         )

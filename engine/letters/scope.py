@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from engine.letters.cues import CueBook, FactRules, ItemFilter
@@ -38,6 +38,8 @@ class ItemTarget:
     is_drug: bool
     # the dosage form the request names ("patch"), which "the patch" stands for
     form: str | None = None
+    # the kind's subtype ("medial_branch_block"): a treatment of another subtype is another treatment
+    subtype: str | None = None
     visit_based: bool = False
     # the body parts the request names, each (region, side or None)
     parts: frozenset[tuple[str, str | None]] = frozenset()
@@ -154,6 +156,8 @@ class _Name:
     drug_family: bool
     # the treatment kind the words name, where they name one ("physical therapy", a drug)
     kind: str | None = None
+    # the kind's subtype the words name ("medial branch block")
+    subtype: str | None = None
 
     @property
     def is_drug(self) -> bool:
@@ -228,6 +232,7 @@ class Namer:
         self.drug_words = _first_words(vocab, "drugs")
         self.treatment_words = _first_words(vocab, "treatments")
         self._word_forms: dict[str, set[str]] = {}
+        self._subtype_of = {t.item_id: t.subtype for t in targets}
 
     def drugs(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, generic) of every drug the text names."""
@@ -286,7 +291,7 @@ class Namer:
                 found.append(_Name(phrase.start, phrase.end, items, _CLASS, True, word.kind))
             else:
                 items = self._items_of_family(word.kind)
-                found.append(_Name(phrase.start, phrase.end, items, _KIND, False, word.kind))
+                found.append(_Name(phrase.start, phrase.end, items, _KIND, False, word.kind, word.subtype))
         words = self.cues.name_words
         if words is not None:
             for match in words.pattern.finditer(text):
@@ -325,8 +330,17 @@ class Namer:
             if name.rank <= _CLASS and _LIST_FOLLOWS.match(text, name.end):
                 following = [o for o in found if o.is_drug and name.end <= o.start <= name.end + 60]
                 items = frozenset() if following else items
-            names.append(_Name(name.start, name.end, items, name.rank, name.drug_family, name.kind))
+            names.append(
+                _Name(name.start, name.end, items, name.rank, name.drug_family, name.kind, name.subtype)
+            )
         return sorted(names, key=lambda n: (n.start, n.end))
+
+    def _of_subtype(self, name: _Name) -> _Name:
+        """The name, naming only the requested items of its subtype (or of none)."""
+        if name.subtype is None:
+            return name
+        items = frozenset(i for i in name.items if self._subtype_of[i] in (None, name.subtype))
+        return replace(name, items=items)
 
     def _items_of_family(self, kind: str) -> frozenset[str]:
         """The requested items of the kind's treatment family."""
@@ -387,6 +401,9 @@ class Namer:
                 return [sentence.item_id] if sentence.item_id in admitted else []
             return admitted if rules.applies_to is not None or len(self.targets) == 1 else []
         names = self.names(sentence)
+        if rules.same_subtype:
+            # "the medial branch blocks" are no radiofrequency ablation requested
+            names = [self._of_subtype(n) for n in names]
         # a name the cue's words run into ("cannot perform home exercise" in "... home exercise
         # program") is the cue's own
         inside = [n for n in names if matched is not None and n.start < matched[1] and matched[0] < n.end]

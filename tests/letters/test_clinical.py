@@ -153,6 +153,19 @@ def test_a_clause_naming_no_treatment_refers_back_to_the_one_named_before_it() -
     assert values(case, 0)["prior_course"] is False
 
 
+def test_the_diagnostic_block_before_an_ablation_is_no_prior_ablation() -> None:
+    summary = (
+        "On 12-14-2016 she underwent bilateral L4-L5 and L5-S1 medial branch blocks; pain was 7 out of "
+        "10 before the blocks and 1 out of 10 for five hours afterward."
+    )
+    case = letter_case(summary, ("Bilateral L4-L5 and L5-S1 radiofrequency ablation", "Seen."))
+    facts = values(case, 0)
+    # the block's result is the ablation's precondition; the block is no earlier ablation
+    assert facts["diagnostic_block_relief_percent"] == 86 and "prior_injection" not in facts
+    case = letter_case("She underwent a prior L4-5 radiofrequency ablation in 2015.", ("L4-5 RFA", "Seen."))
+    assert values(case, 0)["prior_injection"] is True
+
+
 def test_a_dosage_form_named_alone_stands_for_the_requested_drug_of_that_form() -> None:
     case = letter_case(
         "With the patch on, her burning pain drops from 6/10 to 2/10. "
