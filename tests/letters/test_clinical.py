@@ -1739,6 +1739,32 @@ WRITTEN_FINDINGS = [
         "radicular_symptoms",
         False,
     ),
+    # deficits said to remain, and what the therapist must still progress; a first-line agent stopped
+    # for its side effects
+    (
+        "Additional physical therapy for the left knee, 3 sessions",
+        "Quadriceps weakness and inability to manage stairs reciprocally remain.",
+        "remaining_deficits_need_supervision",
+        True,
+    ),
+    (
+        "Physical therapy #4 additional, lumbar spine",
+        "Therapist notes he still needs progression of core stabilization before full duty.",
+        "remaining_deficits_need_supervision",
+        True,
+    ),
+    (
+        "Lidoderm 5% patch #30",
+        "Tx: PT, gabapentin 900 mg/day from 2014 to 08-2015 (discontinued because of dizziness), naproxen.",
+        "neuropathic_first_line_failed",
+        True,
+    ),
+    (
+        "Repeat CT scan of the lumbar spine",
+        "The vertebral height loss doubled. That is a significant change.",
+        "significant_change_since_imaging",
+        True,
+    ),
     # a scale's name is no finding; a screening read as negative is the finding's absence
     (
         "Biofeedback 6 sessions",
