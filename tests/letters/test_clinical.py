@@ -138,6 +138,20 @@ def test_an_injections_results_in_one_sentence_of_its_rationale() -> None:
     assert facts["functional_improvement"] is True and facts["relief_duration_weeks"] == 10
 
 
+def test_a_dated_injection_named_beside_the_guidelines_criterion_is_the_record() -> None:
+    rationale = (
+        "The response to the 09/07/2016 injections meets each element of the repeat-block criterion: "
+        "about 70% relief lasting roughly 13 weeks, a reduction in hydrocodone from four tablets a day to "
+        "one, and a return to full duty."
+    )
+    case = letter_case(
+        "Seen.", ("Repeat bilateral L4-L5 transforaminal epidural steroid injections", rationale)
+    )
+    facts = values(case, 0)
+    assert facts["pain_relief_percent"] == 70 and facts["relief_duration_weeks"] == 13
+    assert facts["medication_use_reduced"] is True and facts["functional_improvement"] is True
+
+
 def test_a_clause_naming_no_treatment_refers_back_to_the_one_named_before_it() -> None:
     rationale = (
         "OTC ibuprofen was taken only at times, and on days she takes it the pain is lower, "

@@ -120,6 +120,7 @@ def test_guideline_restatements(sentence: str) -> None:
         # a finding said to remain; the reviewer's judgement of what the record just showed
         "Quadriceps weakness and inability to manage stairs reciprocally remain.",
         "That is a significant change.",
+        "The response to the 09/07/2016 injections meets each element of the repeat-block criterion.",
         "The 9/2015 EMG confirmed an acute left S1 radiculopathy.",
         # what has not yet happened to this patient
         "A fracture has not been excluded.",
