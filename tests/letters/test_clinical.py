@@ -1779,6 +1779,13 @@ WRITTEN_FINDINGS = [
         "significant_change_since_imaging",
         True,
     ),
+    (
+        "Lidoderm 5% patch #30",
+        "Tx: gabapentin 300 mg tid -> dizziness and a fall at home, d/c'd; naproxen.",
+        "neuropathic_first_line_failed",
+        True,
+    ),
+    ("Lidoderm 5% patch #30", "She failed 2 first-line classes.", "neuropathic_first_line_failed", True),
     # a scale's name is no finding; a screening read as negative is the finding's absence
     (
         "Biofeedback 6 sessions",
