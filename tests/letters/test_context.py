@@ -79,6 +79,12 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "Norco", set()),
         ("Naproxen (certified, not in dispute), Norco 10/325 since 01/2015.", "dispute", {"negated"}),
         ("He has (no) spasm.", "spasm", {"negated"}),
+        # a treatment given for another body part or claim is not this request's history
+        (
+            "The therapy received in 2012 was for a different body part under another claim.",
+            "therapy",
+            {"other_person"},
+        ),
         # utilization review's reason for its denial is no finding of the record
         ("UR denied it because the OA has not been confirmed on imaging.", "OA", {"other_person", "negated"}),
         # what has to be shown is a condition, not a finding
