@@ -1786,6 +1786,14 @@ WRITTEN_FINDINGS = [
         True,
     ),
     ("Lidoderm 5% patch #30", "She failed 2 first-line classes.", "neuropathic_first_line_failed", True),
+    # the risk group a stratification places the patient in; a screen within a shorter span
+    ("Urine drug screen", "Her risk stratification places her in the low-risk group.", "misuse_risk", "low"),
+    (
+        "Urine drug screen",
+        "A screen obtained within the preceding three months was consistent.",
+        "drug_tests_past_year",
+        1,
+    ),
     # a scale's name is no finding; a screening read as negative is the finding's absence
     (
         "Biofeedback 6 sessions",
