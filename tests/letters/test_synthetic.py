@@ -12,6 +12,7 @@ may be read; the held-out sets' figures only (synthetic-heldout/, synthetic-held
     .venv/bin/imr rules coverage tests/letters/synthetic/dev-6      (the sixth, shorthand and dated visits)
     .venv/bin/imr rules coverage tests/letters/synthetic/dev-7      (the seventh, formal prose and shorthand)
     .venv/bin/imr rules coverage tests/letters/synthetic/dev-8      (the eighth, findings apart from items)
+    .venv/bin/imr rules coverage tests/letters/synthetic/dev-9      (the ninth, the formal reviewers' style)
     .venv/bin/imr rules coverage tests/letters/synthetic-heldout-2  (the second held-out set)
     .venv/bin/imr rules coverage tests/letters/synthetic-heldout-3  (the third held-out set)
 """
@@ -38,18 +39,21 @@ HERE = Path(__file__).parent
 # Development sets 5, 6 and 7: first read (at 2070e21 for 5 and 6, at d5a5c15 for 7) 20/36 (kappa
 # 0.14), 24/39 (kappa 0.24) and 29/39 (kappa 0.49); at e7a74f1, 27/36 (0.51), 29/39 (0.49) and 34/39
 # (0.74). Held out, set 2 at e7a74f1: 22/33 (kappa 0.27); set 3 (first read at 2070e21): 20 of 36
-# covered (kappa 0.07), unchanged. Development set 8: first read (at 5b4b04b) 30/44 (kappa 0.36,
-# Overturned recall 10/22); at ce13adc 36/44 (0.64), and set 6 33/39 (0.69).
+# covered (kappa 0.07), unchanged. Development sets 8 and 9: first read (at 5b4b04b) 30/44 (kappa
+# 0.36, Overturned recall 10/22) and 30/43 (0.39, 9/21). At df7a458: set 5 28/36 (0.56), 6 33/39
+# (0.69), 7 36/39 (0.85), 8 40/44 (0.82), 9 37/43 (0.72); held out, set 1 27/32 (0.66), sets 2 and 3
+# unchanged.
 FLOORS = {
     "synthetic/dev": {"coverage": 0.97, "accuracy": 0.93, "kappa": 0.85},
     "synthetic/dev-2": {"coverage": 0.97, "accuracy": 0.85, "kappa": 0.70},
     "synthetic/dev-3": {"coverage": 0.97, "accuracy": 0.83, "kappa": 0.65},
     "synthetic/dev-4": {"coverage": 0.97, "accuracy": 0.85, "kappa": 0.70},
-    "synthetic/dev-5": {"coverage": 0.97, "accuracy": 0.68, "kappa": 0.40},
+    "synthetic/dev-5": {"coverage": 0.97, "accuracy": 0.75, "kappa": 0.50},
     "synthetic/dev-6": {"coverage": 0.97, "accuracy": 0.80, "kappa": 0.62},
-    "synthetic/dev-7": {"coverage": 0.97, "accuracy": 0.83, "kappa": 0.68},
-    "synthetic/dev-8": {"coverage": 0.97, "accuracy": 0.79, "kappa": 0.58},
-    "synthetic-heldout": {"coverage": 0.95, "accuracy": 0.75, "kappa": 0.45},
+    "synthetic/dev-7": {"coverage": 0.97, "accuracy": 0.88, "kappa": 0.78},
+    "synthetic/dev-8": {"coverage": 0.97, "accuracy": 0.86, "kappa": 0.75},
+    "synthetic/dev-9": {"coverage": 0.97, "accuracy": 0.82, "kappa": 0.65},
+    "synthetic-heldout": {"coverage": 0.95, "accuracy": 0.80, "kappa": 0.58},
     "synthetic-heldout-2": {"coverage": 0.95, "accuracy": 0.62, "kappa": 0.22},
     "synthetic-heldout-3": {"coverage": 0.95, "accuracy": 0.52, "kappa": 0.05},
 }
