@@ -327,7 +327,8 @@ class ClinicalReader:
         """The items an item fact of `sentence` is about; a summary sentence that names body parts
         speaks of the requests for them ("a cortisone injection in the right shoulder" says nothing
         of a lumbar epidural, therapy of the knee nothing of therapy of the low back), as a
-        rationale's sentences speak of their own item. Item facts are the request's and its
+        rationale's sentences speak of their own item unless the finding's clause names another
+        part ("the 2013 course was for the shoulder"). Item facts are the request's and its
         treatment's history, so the part must be the request's own."""
         targets = self.namer.item_targets(sentence, matched, rules)
         if sentence.section == "request" or not targets:
@@ -346,7 +347,7 @@ class ClinicalReader:
         return {target.item_id: target for target in self.targets}
 
     def _places(
-        self, sentence: Sentence, matched: tuple[int, int] | None = None
+        self, sentence: Sentence, matched: tuple[int, int] | None
     ) -> frozenset[tuple[str, str | None]]:
         """The body parts a summary sentence names, when some requested item names one (the scope of
         a finding matters only then): those of the finding's own clause where it names some."""
