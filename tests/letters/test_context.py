@@ -87,6 +87,12 @@ def categories(sentence: str, finding: str) -> set[str]:
         ),
         # utilization review's reason for its denial is no finding of the record
         ("UR denied it because the OA has not been confirmed on imaging.", "OA", {"other_person", "negated"}),
+        # what further treatment is made to depend on is a condition, not a finding
+        (
+            "Additional treatment is based upon documented objective, functional improvement.",
+            "functional improvement",
+            {"guideline"},
+        ),
         # what has to be shown is a condition, not a finding
         (
             "Eight treatments exceed the six allowed before functional improvement has to be shown.",
