@@ -129,6 +129,8 @@ class _ContextFile(_Strict):
     elided_after: list[Phrase] = []
     # words that open a sentence as an inverted conditional ("Were new deficits documented, ...")
     opening_conditionals: list[Phrase] = []
+    # triggers that continue the list they stand in, inside a parenthesis or not
+    list_conjunctions: list[Phrase] = []
     # possible-triggers that state no clinician's suspicion: a doubt ("a fracture is unlikely"), a
     # conjecture about the whole clause ("it is possible that ...")
     not_suspicions: list[Phrase] = []
@@ -223,6 +225,7 @@ class ContextRules:
     placing_words: frozenset[str] = frozenset()
     opening_conditionals: frozenset[str] = frozenset()
     not_suspicions: frozenset[str] = frozenset()
+    list_conjunctions: frozenset[tuple[str, ...]] = frozenset()
 
     def modifiers(self, text: str, words: Sequence[Word] | None = None) -> list[Modifier]:
         """The triggers of `text` with their scopes, in the order they stand."""
@@ -240,7 +243,7 @@ class ContextRules:
                     first, last = end, self._forward_end(words, found, position, trigger)
                 else:
                     first, last = self._backward_start(words, found, position, trigger), start
-                if trigger.phrase not in _LIST_CONJUNCTIONS:
+                if trigger.phrase not in self.list_conjunctions:
                     first, last = _within_parenthesis(text, words, start, first, last)
                 if last <= first:
                     continue
@@ -361,9 +364,6 @@ class ContextRules:
 
 
 _NEGATIONS = frozenset({"negated", "absent"})
-# a conjunction that negates continues the list it stands in, inside a parenthesis or not ("bleeding
-# (occult nor overt), weight loss")
-_LIST_CONJUNCTIONS = frozenset({("nor",)})
 
 
 def _within_parenthesis(
@@ -542,4 +542,5 @@ def load_context_rules(path: Path = CONTEXT_FILE) -> ContextRules:
         frozenset(w for t in adjectival.placing_words for w in _phrase(t)) if adjectival else frozenset(),
         opening,
         frozenset(" ".join(_phrase(text)) for _, text in each(parsed.not_suspicions)),
+        frozenset(_phrase(text) for text in parsed.list_conjunctions),
     )
