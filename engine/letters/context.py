@@ -339,6 +339,8 @@ class ContextRules:
         limit = min(len(words), end + trigger.max_words)
         if trigger.phrase_only:
             limit = next((i for i in range(end, limit) if words[i].text in _PHRASE_ENDS), limit)
+        if trigger.category in _NEGATIONS:
+            limit = _new_clause(words, end, limit)
         for start, _, entry in found[position + 1 :]:
             if start >= limit:
                 break
@@ -364,6 +366,19 @@ class ContextRules:
 
 
 _NEGATIONS = frozenset({"negated", "absent"})
+_DETERMINERS = frozenset({"a", "an", "the", "his", "her", "their", "this", "that"})
+_FINITE = frozenset({"is", "was", "are", "were", "has", "have", "had"})
+
+
+def _new_clause(words: Sequence[Word], end: int, limit: int) -> int:
+    """Where ", and" opens a clause of its own, a subject and its verb ("no indication of aberrant
+    behaviour, and a screen obtained in March was consistent"), the negation ends before it."""
+    for i in range(end, limit - 2):
+        if words[i].text == "," and words[i + 1].text == "and" and words[i + 2].text in _DETERMINERS:
+            following = words[i + 3 : min(limit, i + 12)]
+            if any(w.text in _FINITE for w in following) and not any(w.text == "," for w in following):
+                return i
+    return limit
 
 
 def _within_parenthesis(

@@ -87,6 +87,13 @@ def categories(sentence: str, finding: str) -> set[str]:
         ),
         # utilization review's reason for its denial is no finding of the record
         ("UR denied it because the OA has not been confirmed on imaging.", "OA", {"other_person", "negated"}),
+        # ", and" opening a clause of its own (a subject and its verb) ends a negation
+        (
+            "There is no indication of aberrant behavior, and a screen obtained in March was consistent.",
+            "screen",
+            set(),
+        ),
+        ("There is no fever, chills, and night sweats.", "night sweats", {"negated"}),
         # what further treatment is made to depend on is a condition, not a finding
         (
             "Additional treatment is based upon documented objective, functional improvement.",
