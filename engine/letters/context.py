@@ -366,7 +366,9 @@ class ContextRules:
 
 
 _NEGATIONS = frozenset({"negated", "absent"})
-_DETERMINERS = frozenset({"a", "an", "the", "his", "her", "their", "this", "that"})
+# not "that", which may join a second clause to the same complement ("no evidence that ..., and that
+# the patient has failed ...")
+_DETERMINERS = frozenset({"a", "an", "the", "his", "her", "their", "this"})
 _FINITE = frozenset({"is", "was", "are", "were", "has", "have", "had"})
 
 

@@ -94,6 +94,12 @@ def categories(sentence: str, finding: str) -> set[str]:
             set(),
         ),
         ("There is no fever, chills, and night sweats.", "night sweats", {"negated"}),
+        # ... but not ", and that", which joins a second clause to the same complement
+        (
+            "There is no evidence that pain is reduced, and that the patient has improved function.",
+            "improved function",
+            {"absent"},
+        ),
         # what further treatment is made to depend on is a condition, not a finding
         (
             "Additional treatment is based upon documented objective, functional improvement.",
