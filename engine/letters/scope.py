@@ -427,10 +427,11 @@ class Namer:
             # restrictions were eased, ..., and her opioid use was halved"); a history fact still
             # needs the treatment named somewhere in the sentence
             own_clause = sentence.section == "rationale" and "rationale" not in rules.needs_name
-            # else the names before it, which a clause naming none refers back to ("ibuprofen ..., on
-            # days she takes it"), or any of the sentence
-            before = [n for n in outside if n.end <= matched[0]]
-            outside = near or ([] if own_clause else before or outside)
+            if not near and not own_clause:
+                # the names before it, which a clause naming none refers back to ("ibuprofen ..., on
+                # days she takes it"), or any of the sentence
+                near = [n for n in outside if n.end <= matched[0]] or outside
+            outside = near
         # A drug or treatment named by the cue's own words is specific; "medications" is not, when the
         # sentence lists what they are ("Current medications included X and Y").
         # (a drug in the words of an injection's result, "reduced his Norco from four a day to one", is
