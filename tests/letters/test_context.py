@@ -34,6 +34,15 @@ def categories(sentence: str, finding: str) -> set[str]:
         ("The knee lacks 15 degrees of flexion and strength is 4/5.", "strength is 4/5", set()),
         ("He denies numbness and has weakness of the left leg.", "weakness", set()),
         ("A diagnosis of migraine has not been made.", "migraine", {"negated"}),
+        # a diagnosis a test excluded, either way round, is denied; its exclusion sought is a question;
+        # a person excluded from a program is no diagnosis excluded
+        ("The EMG excluded cervical radiculopathy.", "radiculopathy", {"negated"}),
+        ("Radiculopathy was excluded by the normal EMG.", "Radiculopathy", {"negated"}),
+        ("Exclusion of a fracture required a CT.", "fracture", {"hypothetical"}),
+        ("He was excluded from the program, and radiculopathy is present.", "radiculopathy", set()),
+        # "without change" is the course's result, which negates nothing after it; "without benefit" does
+        ("PT x6 without lasting change, a failed NSAID trial, persistent pain.", "failed NSAID trial", set()),
+        ("PT x6 without benefit, a failed NSAID trial.", "failed NSAID trial", {"negated"}),
         # the question of a measure stays out of the absence, which reaches only measured results
         ("There is no indication of how much relief the drug provides.", "drug", set()),
         # a relative clause about a relative is still about them
